@@ -1,0 +1,55 @@
+//! Numeric identifiers. HubSpot sends them as strings in v3 and as numbers in
+//! v1 and webhooks; inside Spoke they are integers.
+
+use std::fmt;
+
+/// A portal (HubSpot calls it an account or hub): the unit of tenancy.
+/// Every row in every store belongs to exactly one portal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PortalId(pub i64);
+
+/// A contact's id, allocated monotonically per portal starting at 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContactId(pub i64);
+
+impl ContactId {
+    /// Parses the decimal form HubSpot uses on the wire (`"512"`).
+    /// Anything else (signs, spaces, zero, overflow) is not an id.
+    pub fn parse(text: &str) -> Option<ContactId> {
+        if text.is_empty() || text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        match text.parse::<i64>() {
+            Ok(n) if n > 0 => Some(ContactId(n)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for PortalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for ContactId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_ids_are_positive_decimal_numbers() {
+        assert_eq!(ContactId::parse("512"), Some(ContactId(512)));
+        assert_eq!(ContactId::parse("0"), None);
+        assert_eq!(ContactId::parse("-1"), None);
+        assert_eq!(ContactId::parse("+1"), None);
+        assert_eq!(ContactId::parse(" 1"), None);
+        assert_eq!(ContactId::parse("abc"), None);
+        assert_eq!(ContactId::parse("99999999999999999999"), None);
+    }
+}

@@ -1,0 +1,18 @@
+//! Spoke's domain: what a portal, a contact and a property are, how property
+//! values are validated, which errors exist, and the storage traits every
+//! backend implements.
+//!
+//! This crate knows nothing of HTTP or SQL; the dependency direction is
+//! enforced by Cargo. The HTTP façades (v3, date-versioned, legacy v1) and the
+//! storage backends (SQLite, later PostgreSQL) all depend on it.
+
+pub mod contact;
+pub mod crm;
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod property;
+pub mod store;
+pub mod time;
+
+pub use error::{Error, Result};

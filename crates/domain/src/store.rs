@@ -1,0 +1,102 @@
+//! The storage traits. Each backend (SQLite now, PostgreSQL later)
+//! implements them; everything above them is backend-agnostic.
+//!
+//! Contract shared by every implementation:
+//! - every method is scoped to one portal and never sees another's rows;
+//! - every write is one transaction, and records its history and its outbox
+//!   event in that same transaction;
+//! - uniqueness (email, `hasUniqueValue` properties) is enforced inside the
+//!   transaction and reported as the domain's 409 errors.
+
+use crate::contact::{Contact, ContactLookup, ContactWrite, RecordedChange};
+use crate::error::Result;
+use crate::ids::{ContactId, PortalId};
+use crate::property::PropertySchema;
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What `ensure_default_portal` found or made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefaultPortal {
+    pub portal: PortalId,
+    /// The portal was created by this call.
+    pub created: bool,
+}
+
+#[async_trait]
+pub trait PortalStore: Send + Sync {
+    /// Creates the default portal (with every standard property) when the
+    /// store has none, and registers `token_hash` for it when given and not
+    /// yet known.
+    async fn ensure_default_portal(&self, token_hash: Option<[u8; 32]>) -> Result<DefaultPortal>;
+
+    /// The portal a token (given by its hash) belongs to.
+    async fn portal_for_token(&self, token_hash: [u8; 32]) -> Result<Option<PortalId>>;
+}
+
+#[async_trait]
+pub trait PropertyStore: Send + Sync {
+    /// Every contact property definition of the portal.
+    async fn property_schema(&self, portal: PortalId) -> Result<Arc<PropertySchema>>;
+}
+
+/// One page request of a contact listing, in id order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListQuery {
+    /// First id to include.
+    pub from: Option<ContactId>,
+    pub limit: usize,
+    /// List archived contacts only (otherwise active ones only).
+    pub archived: bool,
+}
+
+/// Outcome of archiving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArchiveOutcome {
+    Archived,
+    AlreadyArchived,
+    NotFound,
+}
+
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    /// Creates a contact from validated changes.
+    /// Fails with `ContactExists`/`UniqueValueTaken` when an identifying
+    /// value is held by another active contact.
+    async fn create_contact(&self, portal: PortalId, write: ContactWrite) -> Result<Contact>;
+
+    /// Applies validated changes to an active contact. Values equal to the
+    /// current ones are not changes; a write without changes records nothing.
+    async fn update_contact(
+        &self,
+        portal: PortalId,
+        id: ContactId,
+        write: ContactWrite,
+    ) -> Result<Contact>;
+
+    /// An active contact (`archived == false`) or an archived one.
+    async fn find_contact(
+        &self,
+        portal: PortalId,
+        lookup: &ContactLookup,
+        archived: bool,
+    ) -> Result<Option<Contact>>;
+
+    async fn archive_contact(&self, portal: PortalId, id: ContactId) -> Result<ArchiveOutcome>;
+
+    /// Up to `limit` contacts with `id >= from`, in id order.
+    async fn list_contacts(&self, portal: PortalId, query: ListQuery) -> Result<Vec<Contact>>;
+
+    /// Every recorded change of each contact, oldest first.
+    async fn recorded_changes(
+        &self,
+        portal: PortalId,
+        ids: &[ContactId],
+    ) -> Result<HashMap<ContactId, Vec<RecordedChange>>>;
+}
+
+/// Everything a backend provides.
+pub trait Store: PortalStore + PropertyStore + ContactStore + 'static {}
+
+impl<T: PortalStore + PropertyStore + ContactStore + 'static> Store for T {}
