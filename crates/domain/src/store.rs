@@ -8,10 +8,12 @@
 //! - uniqueness (email, `hasUniqueValue` properties) is enforced inside the
 //!   transaction and reported as the domain's 409 errors.
 
-use crate::contact::{Contact, ContactLookup, ContactWrite, RecordedChange};
+use crate::contact::{ChangeKind, Contact, ContactLookup, ContactWrite, RecordedChange};
 use crate::error::Result;
 use crate::ids::{ContactId, PortalId};
 use crate::property::PropertySchema;
+use crate::time::Timestamp;
+use std::collections::BTreeMap;
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,6 +32,10 @@ pub trait PortalStore: Send + Sync {
     /// store has none, and registers `token_hash` for it when given and not
     /// yet known.
     async fn ensure_default_portal(&self, token_hash: Option<[u8; 32]>) -> Result<DefaultPortal>;
+
+    /// Creates a portal with every standard property, reachable with the
+    /// token whose hash is given.
+    async fn create_portal(&self, name: &str, token_hash: [u8; 32]) -> Result<PortalId>;
 
     /// The portal a token (given by its hash) belongs to.
     async fn portal_for_token(&self, token_hash: [u8; 32]) -> Result<Option<PortalId>>;
@@ -96,7 +102,26 @@ pub trait ContactStore: Send + Sync {
     ) -> Result<HashMap<ContactId, Vec<RecordedChange>>>;
 }
 
-/// Everything a backend provides.
-pub trait Store: PortalStore + PropertyStore + ContactStore + 'static {}
+/// One change event, recorded in the transaction of the change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxEvent {
+    /// Increasing, never reused: a delivery cursor.
+    pub id: i64,
+    pub portal: PortalId,
+    pub contact: ContactId,
+    pub kind: ChangeKind,
+    pub occurred_at: Timestamp,
+    /// The property values the change wrote (`""` for a cleared value).
+    pub values: BTreeMap<String, String>,
+}
 
-impl<T: PortalStore + PropertyStore + ContactStore + 'static> Store for T {}
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Up to `limit` events with `id > after`, oldest first, all portals.
+    async fn outbox_after(&self, after: i64, limit: usize) -> Result<Vec<OutboxEvent>>;
+}
+
+/// Everything a backend provides.
+pub trait Store: PortalStore + PropertyStore + ContactStore + OutboxStore + 'static {}
+
+impl<T: PortalStore + PropertyStore + ContactStore + OutboxStore + 'static> Store for T {}

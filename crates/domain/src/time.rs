@@ -31,6 +31,12 @@ impl Timestamp {
             .then_some(Timestamp(millis))
     }
 
+    /// A value read back from storage, clamped into range (it was in range
+    /// when written).
+    pub fn from_stored(millis: i64) -> Timestamp {
+        Timestamp(millis.clamp(MIN_MILLIS, MAX_MILLIS))
+    }
+
     pub fn millis(self) -> i64 {
         self.0
     }

@@ -1,0 +1,40 @@
+//! Embedded migrations, applied in order at start, each in its own
+//! transaction and recorded by name. The PostgreSQL backend keeps a folder
+//! with the same names in the same order.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Every migration, oldest first: (name, SQL).
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
+
+pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            name TEXT PRIMARY KEY,
+            applied_at INTEGER NOT NULL
+        )",
+    )?;
+    for (name, sql) in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let applied: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM schema_migrations WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if applied.is_none() {
+            tracing::info!(migration = name, "applying migration");
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)",
+                params![name, spoke_domain::time::Timestamp::now().millis()],
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}

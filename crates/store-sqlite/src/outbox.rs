@@ -1,0 +1,50 @@
+//! Reading the outbox of change events.
+
+use crate::contacts::{parse_kind, timestamp};
+use crate::{internal, SqliteStore};
+use async_trait::async_trait;
+use rusqlite::params;
+use spoke_domain::ids::{ContactId, PortalId};
+use spoke_domain::store::{OutboxEvent, OutboxStore};
+use spoke_domain::Result;
+
+#[async_trait]
+impl OutboxStore for SqliteStore {
+    async fn outbox_after(&self, after: i64, limit: usize) -> Result<Vec<OutboxEvent>> {
+        self.connections().read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT o.id, o.portal_id, o.object_id, o.kind, o.occurred_at,
+                            coalesce(c.changed_values, '{}')
+                     FROM outbox o LEFT JOIN contact_changes c ON c.id = o.change_id
+                     WHERE o.id > ?1 ORDER BY o.id LIMIT ?2",
+                )
+                .map_err(internal)?;
+            let rows = stmt
+                .query_map(params![after, limit as i64], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })
+                .map_err(internal)?;
+            let mut events = Vec::new();
+            for row in rows {
+                let (id, portal, contact, kind, at, values) = row.map_err(internal)?;
+                events.push(OutboxEvent {
+                    id,
+                    portal: PortalId(portal),
+                    contact: ContactId(contact),
+                    kind: parse_kind(&kind)?,
+                    occurred_at: timestamp(at),
+                    values: serde_json::from_str(&values).map_err(internal)?,
+                });
+            }
+            Ok(events)
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! Portals and access tokens.
+
+use crate::{internal, properties, SqliteStore};
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension, Transaction};
+use spoke_domain::ids::PortalId;
+use spoke_domain::store::{DefaultPortal, PortalStore};
+use spoke_domain::time::Timestamp;
+use spoke_domain::Result;
+
+#[async_trait]
+impl PortalStore for SqliteStore {
+    async fn ensure_default_portal(&self, token_hash: Option<[u8; 32]>) -> Result<DefaultPortal> {
+        self.connections()
+            .write(move |tx| {
+                let existing: Option<i64> = tx
+                    .query_row("SELECT id FROM portals WHERE is_default = 1", [], |r| r.get(0))
+                    .optional()
+                    .map_err(internal)?;
+                let (portal, created) = match existing {
+                    Some(id) => (PortalId(id), false),
+                    None => (create_portal(tx, "Default portal", true)?, true),
+                };
+                properties::install_standard(tx, portal)?;
+                if let Some(hash) = token_hash {
+                    add_token(tx, portal, hash)?;
+                }
+                Ok(DefaultPortal { portal, created })
+            })
+            .await
+    }
+
+    async fn create_portal(&self, name: &str, token_hash: [u8; 32]) -> Result<PortalId> {
+        let name = name.to_string();
+        self.connections()
+            .write(move |tx| {
+                let portal = create_portal(tx, &name, false)?;
+                properties::install_standard(tx, portal)?;
+                add_token(tx, portal, token_hash)?;
+                Ok(portal)
+            })
+            .await
+    }
+
+    async fn portal_for_token(&self, token_hash: [u8; 32]) -> Result<Option<PortalId>> {
+        self.connections().read(|conn| {
+            conn.prepare_cached("SELECT portal_id FROM access_tokens WHERE token_hash = ?1")
+                .and_then(|mut stmt| {
+                    stmt.query_row([&token_hash[..]], |r| r.get(0)).optional()
+                })
+                .map(|id| id.map(PortalId))
+                .map_err(internal)
+        })
+    }
+}
+
+fn create_portal(tx: &Transaction<'_>, name: &str, is_default: bool) -> Result<PortalId> {
+    tx.execute(
+        "INSERT INTO portals (name, is_default, created_at) VALUES (?1, ?2, ?3)",
+        params![name, is_default, Timestamp::now().millis()],
+    )
+    .map_err(internal)?;
+    Ok(PortalId(tx.last_insert_rowid()))
+}
+
+/// Registers a token for a portal; a token already known is left as it is.
+fn add_token(tx: &Transaction<'_>, portal: PortalId, token_hash: [u8; 32]) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO access_tokens (token_hash, portal_id, kind, created_at)
+         VALUES (?1, ?2, 'private_app', ?3)",
+        params![&token_hash[..], portal.0, Timestamp::now().millis()],
+    )
+    .map(drop)
+    .map_err(internal)
+}
