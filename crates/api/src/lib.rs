@@ -1,1 +1,49 @@
+//! Spoke's HTTP surface: HubSpot's paths, JSON shapes, status codes and
+//! error bodies, over axum. One module per HubSpot resource; handlers are
+//! thin: extract, call the domain, convert to the wire type.
 
+mod contacts;
+pub mod error;
+mod extract;
+mod health;
+mod request_context;
+mod wire;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use spoke_domain::crm::Crm;
+use tower::Layer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+
+pub use request_context::CORRELATION_HEADER;
+
+/// Largest request body accepted (HubSpot's batch bodies stay well below).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub crm: Crm,
+}
+
+/// The routes, with error handling, panics caught, and one log line and
+/// correlation id per request.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::routes())
+        .merge(contacts::routes("/crm/v3/objects/contacts"))
+        .merge(contacts::routes("/crm/objects/2026-03/contacts"))
+        .fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(request_context::request_context))
+        .with_state(state)
+}
+
+/// The router behind trailing-slash normalisation: `/crm/v3/lists/` and
+/// `/crm/v3/lists` route the same, as HubSpot's clients need.
+pub fn service(state: AppState) -> NormalizePath<Router> {
+    NormalizePathLayer::trim_trailing_slash().layer(router(state))
+}

@@ -242,7 +242,10 @@ mod tests {
             kind,
             at: at(ms),
             source: ChangeSource::api(),
-            values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         let changes = vec![
             change(ChangeKind::Created, 1000, &[("firstname", "A")]),
@@ -253,9 +256,8 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         let history = property_history(&contact, &changes, &names);
-        let values = |name: &str| -> Vec<String> {
-            history[name].iter().map(|v| v.value.clone()).collect()
-        };
+        let values =
+            |name: &str| -> Vec<String> { history[name].iter().map(|v| v.value.clone()).collect() };
         assert_eq!(values("firstname"), ["B", "A"]);
         assert_eq!(
             values("lastmodifieddate"),

@@ -89,9 +89,11 @@ impl Crm {
         id_property: Option<&str>,
     ) -> Result<ContactLookup> {
         match id_property {
-            None | Some("hs_object_id") => ContactId::parse(id).map(ContactLookup::Id).ok_or_else(|| {
-                Error::NotFound("Object not found.  objectId are usually numeric.".into())
-            }),
+            None | Some("hs_object_id") => {
+                ContactId::parse(id).map(ContactLookup::Id).ok_or_else(|| {
+                    Error::NotFound("Object not found.  objectId are usually numeric.".into())
+                })
+            }
             Some(property) => {
                 let schema = self.schema(portal).await?;
                 match schema.get(property) {
@@ -249,9 +251,6 @@ mod tests {
 
     #[test]
     fn token_hash_is_sha256() {
-        assert_eq!(
-            token_hash("abc")[..4],
-            [0xba, 0x78, 0x16, 0xbf],
-        );
+        assert_eq!(token_hash("abc")[..4], [0xba, 0x78, 0x16, 0xbf],);
     }
 }

@@ -13,8 +13,8 @@ use crate::error::Result;
 use crate::ids::{ContactId, PortalId};
 use crate::property::PropertySchema;
 use crate::time::Timestamp;
-use std::collections::BTreeMap;
 use async_trait::async_trait;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -29,9 +29,15 @@ pub struct DefaultPortal {
 #[async_trait]
 pub trait PortalStore: Send + Sync {
     /// Creates the default portal (with every standard property) when the
-    /// store has none, and registers `token_hash` for it when given and not
-    /// yet known.
-    async fn ensure_default_portal(&self, token_hash: Option<[u8; 32]>) -> Result<DefaultPortal>;
+    /// store has none. Registers `chosen` for it when given and not yet
+    /// known; otherwise registers `for_new_portal`, but only when the portal
+    /// is created by this call (a generated token is shown once, at
+    /// creation).
+    async fn ensure_default_portal(
+        &self,
+        chosen: Option<[u8; 32]>,
+        for_new_portal: [u8; 32],
+    ) -> Result<DefaultPortal>;
 
     /// Creates a portal with every standard property, reachable with the
     /// token whose hash is given.

@@ -1,1 +1,54 @@
-fn main() {}
+use clap::Parser;
+use spoke::cli::{Cli, Command};
+use spoke::config::Config;
+use spoke::startup::Application;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Command::Serve(args) = cli.command;
+    if let Err(e) = spoke::telemetry::init(&args.log) {
+        eprintln!("spoke: {e}");
+        return ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // Each blocking thread may open a SQLite reader; keep them bounded.
+        .max_blocking_threads(64)
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("spoke: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = Config::from(&args);
+    runtime.block_on(async move {
+        let app = match Application::build(config.clone()).await {
+            Ok(app) => app,
+            Err(e) => {
+                eprintln!("spoke: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Some(token) = &app.bootstrap().new_token {
+            println!(
+                "Created the default portal (id {}). Its private-app access token, shown only this once:\n\n    {token}\n\nKeep it: Spoke stores only its hash.",
+                app.bootstrap().portal
+            );
+        }
+        println!(
+            "Spoke listening on http://{} (data in {})",
+            app.local_addr(),
+            config.data_dir.display()
+        );
+        match app.run_until_stopped().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("spoke: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

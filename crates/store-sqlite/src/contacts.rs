@@ -123,7 +123,12 @@ fn claim_unique(
     }
 }
 
-fn release_unique(tx: &Transaction<'_>, portal: PortalId, property: &str, value: &str) -> Result<()> {
+fn release_unique(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    property: &str,
+    value: &str,
+) -> Result<()> {
     tx.prepare_cached(
         "DELETE FROM unique_values WHERE portal_id = ?1 AND property = ?2 AND value = ?3",
     )
@@ -175,7 +180,13 @@ fn record_change(
          VALUES (?1, 'contact', ?2, ?3, ?4, ?5)",
     )
     .and_then(|mut stmt| {
-        stmt.execute(params![portal.0, contact.0, kind.as_str(), at.millis(), change_id])
+        stmt.execute(params![
+            portal.0,
+            contact.0,
+            kind.as_str(),
+            at.millis(),
+            change_id
+        ])
     })
     .map(drop)
     .map_err(internal)
@@ -219,7 +230,15 @@ pub(crate) fn insert_contact(
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    record_change(tx, portal, id, ChangeKind::Created, write.at, &write.source, &values)?;
+    record_change(
+        tx,
+        portal,
+        id,
+        ChangeKind::Created,
+        write.at,
+        &write.source,
+        &values,
+    )?;
     Ok(Contact {
         id,
         properties,
@@ -263,7 +282,9 @@ pub(crate) fn apply_update(
         if value.is_empty() {
             contact.properties.remove(*name);
         } else {
-            contact.properties.insert(name.to_string(), value.to_string());
+            contact
+                .properties
+                .insert(name.to_string(), value.to_string());
         }
     }
     contact.updated_at = write.at;
@@ -301,8 +322,11 @@ fn find_archived_by_unique(
     let raw = conn
         .prepare_cached(&sql)
         .and_then(|mut stmt| {
-            stmt.query_row(params![portal.0, format!("\"{property}\""), key], contact_from_row)
-                .optional()
+            stmt.query_row(
+                params![portal.0, format!("\"{property}\""), key],
+                contact_from_row,
+            )
+            .optional()
         })
         .map_err(internal)?;
     raw.map(decode).transpose()
@@ -340,10 +364,12 @@ impl ContactStore for SqliteStore {
             ContactLookup::Unique { property, key } if archived => {
                 find_archived_by_unique(conn, portal, property, key)
             }
-            ContactLookup::Unique { property, key } => match holder_of(conn, portal, property, key)? {
-                Some(id) => contact_by_id(conn, portal, id, ACTIVE),
-                None => Ok(None),
-            },
+            ContactLookup::Unique { property, key } => {
+                match holder_of(conn, portal, property, key)? {
+                    Some(id) => contact_by_id(conn, portal, id, ACTIVE),
+                    None => Ok(None),
+                }
+            }
         })
     }
 

@@ -11,8 +11,8 @@
 
 mod connection;
 mod contacts;
-mod outbox;
 pub mod migrations;
+mod outbox;
 mod portals;
 mod properties;
 

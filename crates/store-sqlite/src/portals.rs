@@ -10,11 +10,17 @@ use spoke_domain::Result;
 
 #[async_trait]
 impl PortalStore for SqliteStore {
-    async fn ensure_default_portal(&self, token_hash: Option<[u8; 32]>) -> Result<DefaultPortal> {
+    async fn ensure_default_portal(
+        &self,
+        chosen: Option<[u8; 32]>,
+        for_new_portal: [u8; 32],
+    ) -> Result<DefaultPortal> {
         self.connections()
             .write(move |tx| {
                 let existing: Option<i64> = tx
-                    .query_row("SELECT id FROM portals WHERE is_default = 1", [], |r| r.get(0))
+                    .query_row("SELECT id FROM portals WHERE is_default = 1", [], |r| {
+                        r.get(0)
+                    })
                     .optional()
                     .map_err(internal)?;
                 let (portal, created) = match existing {
@@ -22,8 +28,10 @@ impl PortalStore for SqliteStore {
                     None => (create_portal(tx, "Default portal", true)?, true),
                 };
                 properties::install_standard(tx, portal)?;
-                if let Some(hash) = token_hash {
-                    add_token(tx, portal, hash)?;
+                match chosen {
+                    Some(hash) => add_token(tx, portal, hash)?,
+                    None if created => add_token(tx, portal, for_new_portal)?,
+                    None => {}
                 }
                 Ok(DefaultPortal { portal, created })
             })
@@ -45,9 +53,7 @@ impl PortalStore for SqliteStore {
     async fn portal_for_token(&self, token_hash: [u8; 32]) -> Result<Option<PortalId>> {
         self.connections().read(|conn| {
             conn.prepare_cached("SELECT portal_id FROM access_tokens WHERE token_hash = ?1")
-                .and_then(|mut stmt| {
-                    stmt.query_row([&token_hash[..]], |r| r.get(0)).optional()
-                })
+                .and_then(|mut stmt| stmt.query_row([&token_hash[..]], |r| r.get(0)).optional())
                 .map(|id| id.map(PortalId))
                 .map_err(internal)
         })

@@ -6,7 +6,9 @@
 //!
 //! Each case gets a fresh, empty store from the factory.
 
-use spoke_domain::contact::{ChangeKind, ChangeSource, ContactLookup, ContactWrite, PropertyChanges};
+use spoke_domain::contact::{
+    ChangeKind, ChangeSource, ContactLookup, ContactWrite, PropertyChanges,
+};
 use spoke_domain::crm::token_hash;
 use spoke_domain::ids::{ContactId, PortalId};
 use spoke_domain::store::{ArchiveOutcome, ListQuery, Store};
@@ -57,7 +59,10 @@ fn write(pairs: &[(&str, &str)]) -> ContactWrite {
 
 async fn default_portal(store: &Arc<dyn Store>) -> PortalId {
     store
-        .ensure_default_portal(Some(token_hash("suite-default-token")))
+        .ensure_default_portal(
+            Some(token_hash("suite-default-token")),
+            token_hash("unused"),
+        )
         .await
         .unwrap()
         .portal
@@ -71,57 +76,137 @@ fn email(value: &str) -> ContactLookup {
 }
 
 pub async fn default_portal_is_created_once(store: Arc<dyn Store>) {
-    let first = store.ensure_default_portal(None).await.unwrap();
+    let first = store
+        .ensure_default_portal(None, token_hash("first"))
+        .await
+        .unwrap();
     assert!(first.created);
-    let second = store.ensure_default_portal(None).await.unwrap();
+    let second = store
+        .ensure_default_portal(None, token_hash("second"))
+        .await
+        .unwrap();
     assert!(!second.created);
     assert_eq!(first.portal, second.portal);
+    // Only the token generated for the new portal was registered.
+    assert_eq!(
+        store.portal_for_token(token_hash("first")).await.unwrap(),
+        Some(first.portal)
+    );
+    assert_eq!(
+        store.portal_for_token(token_hash("second")).await.unwrap(),
+        None
+    );
+    // A chosen token is registered on any start.
+    store
+        .ensure_default_portal(Some(token_hash("chosen")), token_hash("third"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.portal_for_token(token_hash("chosen")).await.unwrap(),
+        Some(first.portal)
+    );
+    assert_eq!(
+        store.portal_for_token(token_hash("third")).await.unwrap(),
+        None
+    );
     let schema = store.property_schema(first.portal).await.unwrap();
     assert!(schema.get("email").is_some() && schema.get("hs_object_id").is_some());
 }
 
 pub async fn tokens_resolve_to_their_portal_only(store: Arc<dyn Store>) {
     let a = default_portal(&store).await;
-    let b = store.create_portal("B", token_hash("token-b")).await.unwrap();
+    let b = store
+        .create_portal("B", token_hash("token-b"))
+        .await
+        .unwrap();
     assert_ne!(a, b);
-    assert_eq!(store.portal_for_token(token_hash("suite-default-token")).await.unwrap(), Some(a));
-    assert_eq!(store.portal_for_token(token_hash("token-b")).await.unwrap(), Some(b));
-    assert_eq!(store.portal_for_token(token_hash("unknown")).await.unwrap(), None);
+    assert_eq!(
+        store
+            .portal_for_token(token_hash("suite-default-token"))
+            .await
+            .unwrap(),
+        Some(a)
+    );
+    assert_eq!(
+        store.portal_for_token(token_hash("token-b")).await.unwrap(),
+        Some(b)
+    );
+    assert_eq!(
+        store.portal_for_token(token_hash("unknown")).await.unwrap(),
+        None
+    );
 }
 
 pub async fn contact_ids_are_monotonic_per_portal(store: Arc<dyn Store>) {
     let a = default_portal(&store).await;
-    let b = store.create_portal("B", token_hash("token-b")).await.unwrap();
-    let a1 = store.create_contact(a, write(&[("firstname", "x")])).await.unwrap();
+    let b = store
+        .create_portal("B", token_hash("token-b"))
+        .await
+        .unwrap();
+    let a1 = store
+        .create_contact(a, write(&[("firstname", "x")]))
+        .await
+        .unwrap();
     let a2 = store.create_contact(a, write(&[])).await.unwrap();
     let b1 = store.create_contact(b, write(&[])).await.unwrap();
-    assert_eq!((a1.id, a2.id, b1.id), (ContactId(1), ContactId(2), ContactId(1)));
+    assert_eq!(
+        (a1.id, a2.id, b1.id),
+        (ContactId(1), ContactId(2), ContactId(1))
+    );
 }
 
 pub async fn identifying_values_are_unique_case_insensitively(store: Arc<dyn Store>) {
     let p = default_portal(&store).await;
-    let first = store.create_contact(p, write(&[("email", "a@example.com")])).await.unwrap();
+    let first = store
+        .create_contact(p, write(&[("email", "a@example.com")]))
+        .await
+        .unwrap();
     let err = store
         .create_contact(p, write(&[("email", "A@Example.com")]))
         .await
         .unwrap_err();
-    assert_eq!(err, Error::ContactExists { existing_id: first.id });
-    let found = store.find_contact(p, &email("A@EXAMPLE.COM"), false).await.unwrap();
+    assert_eq!(
+        err,
+        Error::ContactExists {
+            existing_id: first.id
+        }
+    );
+    let found = store
+        .find_contact(p, &email("A@EXAMPLE.COM"), false)
+        .await
+        .unwrap();
     assert_eq!(found.map(|c| c.id), Some(first.id));
 }
 
 pub async fn a_refused_write_leaves_nothing_behind(store: Arc<dyn Store>) {
     let p = default_portal(&store).await;
-    store.create_contact(p, write(&[("email", "a@example.com")])).await.unwrap();
-    let b = store.create_contact(p, write(&[("email", "b@example.com")])).await.unwrap();
+    store
+        .create_contact(p, write(&[("email", "a@example.com")]))
+        .await
+        .unwrap();
+    let b = store
+        .create_contact(p, write(&[("email", "b@example.com")]))
+        .await
+        .unwrap();
     let before = store.outbox_after(0, 100).await.unwrap().len();
     let err = store
-        .update_contact(p, b.id, write(&[("firstname", "Bee"), ("email", "a@example.com")]))
+        .update_contact(
+            p,
+            b.id,
+            write(&[("firstname", "Bee"), ("email", "a@example.com")]),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::ContactExists { .. }));
-    let after = store.find_contact(p, &ContactLookup::Id(b.id), false).await.unwrap().unwrap();
-    assert_eq!(after.properties, b.properties, "nothing of the refused write was kept");
+    let after = store
+        .find_contact(p, &ContactLookup::Id(b.id), false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.properties, b.properties,
+        "nothing of the refused write was kept"
+    );
     assert_eq!(store.outbox_after(0, 100).await.unwrap().len(), before);
     // The failed create did not consume an id either.
     let next = store.create_contact(p, write(&[])).await.unwrap();
@@ -130,23 +215,55 @@ pub async fn a_refused_write_leaves_nothing_behind(store: Arc<dyn Store>) {
 
 pub async fn archiving_frees_the_email_and_hides_the_contact(store: Arc<dyn Store>) {
     let p = default_portal(&store).await;
-    let c = store.create_contact(p, write(&[("email", "a@example.com")])).await.unwrap();
-    assert_eq!(store.archive_contact(p, c.id).await.unwrap(), ArchiveOutcome::Archived);
-    assert_eq!(store.archive_contact(p, c.id).await.unwrap(), ArchiveOutcome::AlreadyArchived);
-    assert_eq!(store.archive_contact(p, ContactId(99)).await.unwrap(), ArchiveOutcome::NotFound);
-    assert!(store.find_contact(p, &ContactLookup::Id(c.id), false).await.unwrap().is_none());
-    let archived = store.find_contact(p, &ContactLookup::Id(c.id), true).await.unwrap().unwrap();
+    let c = store
+        .create_contact(p, write(&[("email", "a@example.com")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.archive_contact(p, c.id).await.unwrap(),
+        ArchiveOutcome::Archived
+    );
+    assert_eq!(
+        store.archive_contact(p, c.id).await.unwrap(),
+        ArchiveOutcome::AlreadyArchived
+    );
+    assert_eq!(
+        store.archive_contact(p, ContactId(99)).await.unwrap(),
+        ArchiveOutcome::NotFound
+    );
+    assert!(store
+        .find_contact(p, &ContactLookup::Id(c.id), false)
+        .await
+        .unwrap()
+        .is_none());
+    let archived = store
+        .find_contact(p, &ContactLookup::Id(c.id), true)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(archived.archived());
-    let by_email = store.find_contact(p, &email("a@example.com"), true).await.unwrap();
+    let by_email = store
+        .find_contact(p, &email("a@example.com"), true)
+        .await
+        .unwrap();
     assert_eq!(by_email.map(|c| c.id), Some(c.id));
-    let again = store.create_contact(p, write(&[("email", "a@example.com")])).await.unwrap();
+    let again = store
+        .create_contact(p, write(&[("email", "a@example.com")]))
+        .await
+        .unwrap();
     assert_ne!(again.id, c.id);
 }
 
 pub async fn an_update_without_changes_records_nothing(store: Arc<dyn Store>) {
     let p = default_portal(&store).await;
-    let c = store.create_contact(p, write(&[("firstname", "Ann")])).await.unwrap();
-    let same = store.update_contact(p, c.id, write(&[("firstname", "Ann"), ("lastname", "")])).await.unwrap();
+    let c = store
+        .create_contact(p, write(&[("firstname", "Ann")]))
+        .await
+        .unwrap();
+    let same = store
+        .update_contact(p, c.id, write(&[("firstname", "Ann"), ("lastname", "")]))
+        .await
+        .unwrap();
     assert_eq!(same.updated_at, c.updated_at);
     let changes = store.recorded_changes(p, &[c.id]).await.unwrap();
     assert_eq!(changes[&c.id].len(), 1);
@@ -154,34 +271,93 @@ pub async fn an_update_without_changes_records_nothing(store: Arc<dyn Store>) {
 
 pub async fn every_write_is_recorded_with_history_and_outbox(store: Arc<dyn Store>) {
     let p = default_portal(&store).await;
-    let c = store.create_contact(p, write(&[("firstname", "Ann"), ("email", "a@example.com")])).await.unwrap();
-    store.update_contact(p, c.id, write(&[("firstname", ""), ("lastname", "Lee")])).await.unwrap();
+    let c = store
+        .create_contact(
+            p,
+            write(&[("firstname", "Ann"), ("email", "a@example.com")]),
+        )
+        .await
+        .unwrap();
+    store
+        .update_contact(p, c.id, write(&[("firstname", ""), ("lastname", "Lee")]))
+        .await
+        .unwrap();
     store.archive_contact(p, c.id).await.unwrap();
     let changes = &store.recorded_changes(p, &[c.id]).await.unwrap()[&c.id];
     let kinds: Vec<ChangeKind> = changes.iter().map(|c| c.kind).collect();
-    assert_eq!(kinds, [ChangeKind::Created, ChangeKind::PropertiesChanged, ChangeKind::Archived]);
-    assert_eq!(changes[1].values.get("firstname").map(String::as_str), Some(""));
-    assert_eq!(changes[1].values.get("lastname").map(String::as_str), Some("Lee"));
+    assert_eq!(
+        kinds,
+        [
+            ChangeKind::Created,
+            ChangeKind::PropertiesChanged,
+            ChangeKind::Archived
+        ]
+    );
+    assert_eq!(
+        changes[1].values.get("firstname").map(String::as_str),
+        Some("")
+    );
+    assert_eq!(
+        changes[1].values.get("lastname").map(String::as_str),
+        Some("Lee")
+    );
     let events = store.outbox_after(0, 100).await.unwrap();
     let kinds: Vec<ChangeKind> = events.iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, [ChangeKind::Created, ChangeKind::PropertiesChanged, ChangeKind::Archived]);
+    assert_eq!(
+        kinds,
+        [
+            ChangeKind::Created,
+            ChangeKind::PropertiesChanged,
+            ChangeKind::Archived
+        ]
+    );
     assert!(events.windows(2).all(|w| w[0].id < w[1].id));
-    assert_eq!(events[0].values.get("email").map(String::as_str), Some("a@example.com"));
-    assert_eq!(store.outbox_after(events[1].id, 100).await.unwrap().len(), 1);
+    assert_eq!(
+        events[0].values.get("email").map(String::as_str),
+        Some("a@example.com")
+    );
+    assert_eq!(
+        store.outbox_after(events[1].id, 100).await.unwrap().len(),
+        1
+    );
 }
 
 pub async fn portals_are_isolated(store: Arc<dyn Store>) {
     let a = default_portal(&store).await;
-    let b = store.create_portal("B", token_hash("token-b")).await.unwrap();
-    let c = store.create_contact(a, write(&[("email", "a@example.com")])).await.unwrap();
-    assert!(store.find_contact(b, &ContactLookup::Id(c.id), false).await.unwrap().is_none());
-    assert!(store.find_contact(b, &email("a@example.com"), false).await.unwrap().is_none());
-    let query = ListQuery { from: None, limit: 10, archived: false };
+    let b = store
+        .create_portal("B", token_hash("token-b"))
+        .await
+        .unwrap();
+    let c = store
+        .create_contact(a, write(&[("email", "a@example.com")]))
+        .await
+        .unwrap();
+    assert!(store
+        .find_contact(b, &ContactLookup::Id(c.id), false)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .find_contact(b, &email("a@example.com"), false)
+        .await
+        .unwrap()
+        .is_none());
+    let query = ListQuery {
+        from: None,
+        limit: 10,
+        archived: false,
+    };
     assert!(store.list_contacts(b, query).await.unwrap().is_empty());
-    assert_eq!(store.archive_contact(b, c.id).await.unwrap(), ArchiveOutcome::NotFound);
+    assert_eq!(
+        store.archive_contact(b, c.id).await.unwrap(),
+        ArchiveOutcome::NotFound
+    );
     assert!(store.recorded_changes(b, &[c.id]).await.unwrap()[&c.id].is_empty());
     // The same email may exist once per portal.
-    store.create_contact(b, write(&[("email", "a@example.com")])).await.unwrap();
+    store
+        .create_contact(b, write(&[("email", "a@example.com")]))
+        .await
+        .unwrap();
 }
 
 pub async fn listing_pages_in_id_order(store: Arc<dyn Store>) {
@@ -190,9 +366,23 @@ pub async fn listing_pages_in_id_order(store: Arc<dyn Store>) {
         store.create_contact(p, write(&[])).await.unwrap();
     }
     store.archive_contact(p, ContactId(2)).await.unwrap();
-    let page = |from, archived| ListQuery { from: Some(ContactId(from)), limit: 2, archived };
-    let ids = |v: Vec<spoke_domain::contact::Contact>| v.into_iter().map(|c| c.id.0).collect::<Vec<_>>();
-    assert_eq!(ids(store.list_contacts(p, page(1, false)).await.unwrap()), [1, 3]);
-    assert_eq!(ids(store.list_contacts(p, page(4, false)).await.unwrap()), [4, 5]);
-    assert_eq!(ids(store.list_contacts(p, page(1, true)).await.unwrap()), [2]);
+    let page = |from, archived| ListQuery {
+        from: Some(ContactId(from)),
+        limit: 2,
+        archived,
+    };
+    let ids =
+        |v: Vec<spoke_domain::contact::Contact>| v.into_iter().map(|c| c.id.0).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.list_contacts(p, page(1, false)).await.unwrap()),
+        [1, 3]
+    );
+    assert_eq!(
+        ids(store.list_contacts(p, page(4, false)).await.unwrap()),
+        [4, 5]
+    );
+    assert_eq!(
+        ids(store.list_contacts(p, page(1, true)).await.unwrap()),
+        [2]
+    );
 }

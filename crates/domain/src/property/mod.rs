@@ -161,7 +161,12 @@ pub struct PropertyDefinition {
 impl PropertyDefinition {
     /// A writable custom-looking definition with everything else defaulted;
     /// the standard catalogue and tests build on it.
-    pub fn new(name: &str, label: &str, property_type: PropertyType, field_type: FieldType) -> Self {
+    pub fn new(
+        name: &str,
+        label: &str,
+        property_type: PropertyType,
+        field_type: FieldType,
+    ) -> Self {
         PropertyDefinition {
             name: name.to_string(),
             label: label.to_string(),

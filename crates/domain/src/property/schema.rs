@@ -125,7 +125,10 @@ mod tests {
     #[test]
     fn archived_definitions_are_not_writable() {
         let mut defs = standard::contact_properties();
-        defs.iter_mut().find(|d| d.name == "company").unwrap().archived = true;
+        defs.iter_mut()
+            .find(|d| d.name == "company")
+            .unwrap()
+            .archived = true;
         let schema = PropertySchema::new(defs);
         assert!(schema.get("company").is_none());
         assert!(schema.get_including_archived("company").is_some());

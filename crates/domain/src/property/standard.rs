@@ -110,7 +110,12 @@ pub fn contact_properties() -> Vec<PropertyDefinition> {
         text("jobtitle", "Job Title"),
         text("industry", "Industry"),
         text("annualrevenue", "Annual Revenue"),
-        ("numemployees", "Number of Employees", T::Enumeration, F::Select),
+        (
+            "numemployees",
+            "Number of Employees",
+            T::Enumeration,
+            F::Select,
+        ),
         text("address", "Street Address"),
         text("city", "City"),
         text("state", "State/Region"),
@@ -119,7 +124,12 @@ pub fn contact_properties() -> Vec<PropertyDefinition> {
         text("date_of_birth", "Date of birth"),
         ("message", "Message", T::String, F::Textarea),
         text("twitterhandle", "Twitter Username"),
-        ("lifecyclestage", "Lifecycle Stage", T::Enumeration, F::Radio),
+        (
+            "lifecyclestage",
+            "Lifecycle Stage",
+            T::Enumeration,
+            F::Radio,
+        ),
         ("hs_lead_status", "Lead Status", T::Enumeration, F::Radio),
         ("closedate", "Close Date", T::Datetime, F::Date),
         (
@@ -129,7 +139,12 @@ pub fn contact_properties() -> Vec<PropertyDefinition> {
             F::Checkbox,
         ),
         ("createdate", "Create Date", T::Datetime, F::Date),
-        ("lastmodifieddate", "Last Modified Date", T::Datetime, F::Date),
+        (
+            "lastmodifieddate",
+            "Last Modified Date",
+            T::Datetime,
+            F::Date,
+        ),
         ("hs_object_id", "Record ID", T::Number, F::Number),
     ];
     rows.into_iter()
@@ -192,9 +207,24 @@ mod tests {
         let names: HashSet<&str> = props.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names.len(), props.len(), "duplicate standard property");
         for required in [
-            "email", "firstname", "lastname", "phone", "mobilephone", "company", "website",
-            "jobtitle", "address", "city", "state", "zip", "country", "lifecyclestage",
-            "hs_lead_status", "hs_additional_emails", "createdate", "lastmodifieddate",
+            "email",
+            "firstname",
+            "lastname",
+            "phone",
+            "mobilephone",
+            "company",
+            "website",
+            "jobtitle",
+            "address",
+            "city",
+            "state",
+            "zip",
+            "country",
+            "lifecyclestage",
+            "hs_lead_status",
+            "hs_additional_emails",
+            "createdate",
+            "lastmodifieddate",
             "hs_object_id",
         ] {
             assert!(names.contains(required), "{required} missing");
@@ -205,7 +235,12 @@ mod tests {
     fn every_standard_property_belongs_to_a_standard_group() {
         let groups: HashSet<String> = contact_groups().into_iter().map(|g| g.name).collect();
         for p in contact_properties() {
-            assert!(groups.contains(&p.group_name), "{} has group {}", p.name, p.group_name);
+            assert!(
+                groups.contains(&p.group_name),
+                "{} has group {}",
+                p.name,
+                p.group_name
+            );
         }
     }
 

@@ -184,7 +184,10 @@ fn normalize_enumeration(def: &PropertyDefinition, text: &str) -> Result<String,
     let allowed = |v: &str| def.options.iter().any(|o| o.value == v);
     let refuse = |v: &str| {
         let values: Vec<&str> = def.options.iter().map(|o| o.value.as_str()).collect();
-        format!("{v} was not one of the allowed options: [{}]", values.join(", "))
+        format!(
+            "{v} was not one of the allowed options: [{}]",
+            values.join(", ")
+        )
     };
     if !def.is_multi_valued() {
         return if allowed(text) {
@@ -215,7 +218,9 @@ mod tests {
     }
 
     fn ok(d: &PropertyDefinition, input: &str) -> String {
-        normalize_value(d, &InputValue::text(input)).unwrap().unwrap()
+        normalize_value(d, &InputValue::text(input))
+            .unwrap()
+            .unwrap()
     }
 
     fn code(d: &PropertyDefinition, input: InputValue) -> ProblemCode {
@@ -242,7 +247,11 @@ mod tests {
             Some("7".into())
         );
         for bad in ["abc", "1/1/1", "inf", "NaN", "1,5", "."] {
-            assert_eq!(code(&d, InputValue::text(bad)), ProblemCode::InvalidLong, "{bad}");
+            assert_eq!(
+                code(&d, InputValue::text(bad)),
+                ProblemCode::InvalidLong,
+                "{bad}"
+            );
         }
     }
 
@@ -254,7 +263,10 @@ mod tests {
             normalize_value(&d, &InputValue::Bool(false)).unwrap(),
             Some("false".into())
         );
-        assert_eq!(code(&d, InputValue::text("yes")), ProblemCode::InvalidBoolean);
+        assert_eq!(
+            code(&d, InputValue::text("yes")),
+            ProblemCode::InvalidBoolean
+        );
     }
 
     #[test]
@@ -265,17 +277,29 @@ mod tests {
         assert_eq!(ok(&d, "2024-01-15T00:00:00Z"), "2024-01-15");
         let err = normalize_value(&d, &InputValue::text("1579179660000")).unwrap_err();
         assert_eq!(err.code, ProblemCode::InvalidDate);
-        assert_eq!(err.message, "1579179660000 is at 13:1:0.0 UTC, not midnight!");
-        assert_eq!(code(&d, InputValue::text("15/01/2024")), ProblemCode::InvalidDate);
+        assert_eq!(
+            err.message,
+            "1579179660000 is at 13:1:0.0 UTC, not midnight!"
+        );
+        assert_eq!(
+            code(&d, InputValue::text("15/01/2024")),
+            ProblemCode::InvalidDate
+        );
     }
 
     #[test]
     fn datetimes_are_stored_as_iso_with_millis() {
         let d = def(PropertyType::Datetime, FieldType::Date);
         assert_eq!(ok(&d, "1572406217883"), "2019-10-30T03:30:17.883Z");
-        assert_eq!(ok(&d, "2019-10-30T05:30:17.883+02:00"), "2019-10-30T03:30:17.883Z");
+        assert_eq!(
+            ok(&d, "2019-10-30T05:30:17.883+02:00"),
+            "2019-10-30T03:30:17.883Z"
+        );
         assert_eq!(ok(&d, "2019-10-30"), "2019-10-30T00:00:00.000Z");
-        assert_eq!(code(&d, InputValue::text("yesterday")), ProblemCode::InvalidDate);
+        assert_eq!(
+            code(&d, InputValue::text("yesterday")),
+            ProblemCode::InvalidDate
+        );
     }
 
     #[test]
@@ -285,7 +309,9 @@ mod tests {
         assert_eq!(ok(stage, "lead"), "lead");
         let err = normalize_value(stage, &InputValue::text("Lead")).unwrap_err();
         assert_eq!(err.code, ProblemCode::InvalidOption);
-        assert!(err.message.starts_with("Lead was not one of the allowed options: [subscriber, lead,"));
+        assert!(err
+            .message
+            .starts_with("Lead was not one of the allowed options: [subscriber, lead,"));
     }
 
     #[test]
@@ -303,7 +329,10 @@ mod tests {
             .collect();
         assert_eq!(ok(&d, "a;c;a"), "a;c");
         assert_eq!(ok(&d, ";b;"), "b");
-        assert_eq!(code(&d, InputValue::text("a;z")), ProblemCode::InvalidOption);
+        assert_eq!(
+            code(&d, InputValue::text("a;z")),
+            ProblemCode::InvalidOption
+        );
     }
 
     #[test]

@@ -1,0 +1,226 @@
+//! HubSpot's v3 error body for every failure: domain errors, malformed
+//! requests, unknown routes, wrong methods and panics alike. Only this
+//! module maps categories to HTTP status codes.
+
+use crate::request_context::correlation_id;
+use crate::wire::json;
+use axum::extract::Request;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use spoke_domain::error::{Category, ErrorDetail, PropertyProblem};
+use spoke_domain::Error;
+use std::any::Any;
+use std::collections::BTreeMap;
+
+/// Every error an HTTP handler can return.
+#[derive(Debug)]
+pub enum ApiError {
+    Domain(Error),
+    RouteNotFound { method: Method, path: String },
+    MethodNotAllowed { method: Method, path: String },
+    PayloadTooLarge,
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        ApiError::Domain(err)
+    }
+}
+
+/// HTTP status of a domain category.
+pub fn status_of(category: Category) -> StatusCode {
+    match category {
+        Category::ValidationError => StatusCode::BAD_REQUEST,
+        Category::ObjectNotFound => StatusCode::NOT_FOUND,
+        Category::Conflict => StatusCode::CONFLICT,
+        Category::InvalidAuthentication => StatusCode::UNAUTHORIZED,
+        Category::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The v3 `Error` schema.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    pub status: &'static str,
+    pub message: String,
+    pub correlation_id: String,
+    pub category: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ErrorDetailBody>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub context: BTreeMap<String, Vec<String>>,
+}
+
+/// The v3 `ErrorDetail` schema.
+#[derive(Serialize)]
+pub struct ErrorDetailBody {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub context: BTreeMap<String, Vec<String>>,
+}
+
+impl From<ErrorDetail> for ErrorDetailBody {
+    fn from(d: ErrorDetail) -> Self {
+        ErrorDetailBody {
+            message: d.message,
+            code: d.code,
+            location: d.location,
+            context: d.context,
+        }
+    }
+}
+
+/// HubSpot's `validationResults` entry, which v3 embeds as JSON text in
+/// the message and v1 returns as an array.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationResult<'a> {
+    pub is_valid: bool,
+    pub message: &'a str,
+    pub error: &'static str,
+    pub name: &'a str,
+}
+
+pub fn validation_results(problems: &[PropertyProblem]) -> Vec<ValidationResult<'_>> {
+    problems
+        .iter()
+        .map(|p| ValidationResult {
+            is_valid: false,
+            message: &p.message,
+            error: p.code.as_str(),
+            name: &p.name,
+        })
+        .collect()
+}
+
+fn context(pairs: &[(&str, String)]) -> BTreeMap<String, Vec<String>> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), vec![v.clone()]))
+        .collect()
+}
+
+impl ApiError {
+    /// The status and the body without its correlation id.
+    pub fn parts(self) -> (StatusCode, ErrorBody) {
+        let body = |category: Category, message: String| ErrorBody {
+            status: "error",
+            message,
+            correlation_id: String::new(),
+            category: category.as_str(),
+            errors: Vec::new(),
+            context: BTreeMap::new(),
+        };
+        match self {
+            ApiError::Domain(err) => {
+                let category = err.category();
+                let status = status_of(category);
+                let mut out = body(category, err.to_string());
+                match err {
+                    Error::InvalidPropertyValues(problems) => {
+                        let embedded = serde_json::to_string(&validation_results(&problems))
+                            .unwrap_or_default();
+                        out.message = format!("Property values were not valid: {embedded}");
+                        out.errors = problems
+                            .into_iter()
+                            .map(|p| ErrorDetailBody {
+                                message: p.message,
+                                code: Some(p.code.as_str().to_string()),
+                                location: None,
+                                context: context(&[("propertyName", p.name)]),
+                            })
+                            .collect();
+                    }
+                    Error::Invalid(invalid) => {
+                        out.errors = invalid.details.into_iter().map(Into::into).collect();
+                    }
+                    Error::ContactExists { existing_id } => {
+                        out.context = context(&[("existingId", existing_id.to_string())]);
+                    }
+                    Error::UniqueValueTaken {
+                        property,
+                        existing_id,
+                        ..
+                    } => {
+                        out.context = context(&[
+                            ("existingId", existing_id.to_string()),
+                            ("propertyName", property),
+                        ]);
+                    }
+                    Error::Internal(detail) => {
+                        // Logged once here, inside the request's span, which
+                        // carries the correlation id; never sent.
+                        tracing::error!(error = %detail, "internal error");
+                        out.message =
+                            "An internal error occurred. Quote the correlationId when reporting it."
+                                .into();
+                    }
+                    Error::NotFound(_) | Error::Conflict(_) | Error::Unauthenticated(_) => {}
+                }
+                (status, out)
+            }
+            ApiError::RouteNotFound { method, path } => (
+                StatusCode::NOT_FOUND,
+                body(
+                    Category::ObjectNotFound,
+                    format!("resource not found: no route for {method} {path}"),
+                ),
+            ),
+            ApiError::MethodNotAllowed { method, path } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                body(
+                    Category::ValidationError,
+                    format!("HTTP method {method} is not supported by {path}"),
+                ),
+            ),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                body(
+                    Category::ValidationError,
+                    format!(
+                        "The request body is larger than the {} bytes Spoke accepts.",
+                        crate::MAX_BODY_BYTES
+                    ),
+                ),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, mut body) = self.parts();
+        body.correlation_id = correlation_id().to_string();
+        json(status, &body)
+    }
+}
+
+pub async fn route_not_found(request: Request) -> ApiError {
+    ApiError::RouteNotFound {
+        method: request.method().clone(),
+        path: request.uri().path().to_string(),
+    }
+}
+
+pub async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method: request.method().clone(),
+        path: request.uri().path().to_string(),
+    }
+}
+
+/// A panic becomes HubSpot's 500 body; the panic message is logged, not sent.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into());
+    ApiError::from(Error::Internal(format!("handler panicked: {detail}"))).into_response()
+}

@@ -1,0 +1,8 @@
+//! The `spoke` binary's library: command line, configuration and startup.
+//! Integration tests build an [`startup::Application`] exactly as `main`
+//! does, on port 0 with a temporary data directory.
+
+pub mod cli;
+pub mod config;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,155 @@
+//! Startup as a value: build the application (storage, default portal,
+//! listener), then run it until a shutdown signal.
+
+use crate::config::Config;
+use spoke_api::AppState;
+use spoke_domain::crm::{generate_token, token_hash, validate_chosen_token, Crm};
+use spoke_domain::ids::PortalId;
+use spoke_domain::store::Store;
+use spoke_store_sqlite::{SqliteOptions, SqliteStore};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// What the first start created, for `main` to tell the user once.
+#[derive(Debug)]
+pub struct Bootstrap {
+    pub portal: PortalId,
+    /// The generated token of a newly created default portal. `None` when
+    /// the portal already existed or the token was chosen by the user.
+    pub new_token: Option<String>,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    bootstrap: Bootstrap,
+}
+
+#[derive(Debug)]
+pub struct StartupError(pub String);
+
+impl std::fmt::Display for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartupError> {
+        let chosen = match &config.bootstrap_token {
+            Some(token) => {
+                validate_chosen_token(token.expose())
+                    .map_err(|e| StartupError(format!("SPOKE_BOOTSTRAP_TOKEN: {e}")))?;
+                Some(token_hash(token.expose()))
+            }
+            None => None,
+        };
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            StartupError(format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+        let options = SqliteOptions {
+            path: config.database_path(),
+            synchronous: config.synchronous,
+        };
+        let store = SqliteStore::open(&options).map_err(|e| {
+            StartupError(format!(
+                "cannot open database {}: {e}",
+                options.path.display()
+            ))
+        })?;
+        let store: Arc<dyn Store> = Arc::new(store);
+
+        let candidate = generate_token();
+        let default = store
+            .ensure_default_portal(chosen, token_hash(&candidate))
+            .await
+            .map_err(|e| StartupError(format!("cannot prepare the default portal: {e}")))?;
+        let bootstrap = Bootstrap {
+            portal: default.portal,
+            new_token: (default.created && chosen.is_none()).then_some(candidate),
+        };
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| StartupError(format!("cannot listen on {}: {e}", config.listen)))?;
+        Ok(Application {
+            listener,
+            state: AppState {
+                crm: Crm::new(store),
+            },
+            bootstrap,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// The domain operations this application serves (tests use it to set
+    /// up state, such as a second portal).
+    pub fn crm(&self) -> &Crm {
+        &self.state.crm
+    }
+
+    pub fn bootstrap(&self) -> &Bootstrap {
+        &self.bootstrap
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests
+    /// finish and closes the database.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let service = spoke_api::service(self.state);
+        let make_service = axum::ServiceExt::<axum::extract::Request>::into_make_service(service);
+        axum::serve(self.listener, make_service)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        // The router (and with it the last handle on the store) is dropped
+        // by now: SQLite has checkpointed its WAL and closed the file.
+        tracing::info!("stopped cleanly");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("received Ctrl-C, shutting down"),
+        _ = terminate => tracing::info!("received SIGTERM, shutting down"),
+    }
+}

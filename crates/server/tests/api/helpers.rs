@@ -1,0 +1,232 @@
+//! A real Spoke on port 0 with a temporary database, and JSON helpers.
+
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::{json, Value};
+use spoke::config::{Config, Secret};
+use spoke::startup::Application;
+use spoke_domain::crm::{token_hash, Crm};
+use spoke_store_sqlite::Synchronous;
+use std::path::PathBuf;
+
+pub const TOKEN: &str = "pat-na1-00000000-test-token-0000-000000000001";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub token: String,
+    pub crm: Crm,
+    pub data_dir: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.clone(),
+        bootstrap_token: Some(Secret::new(TOKEN)),
+        synchronous: Synchronous::Normal,
+    };
+    let app = Application::build(config)
+        .await
+        .expect("application builds");
+    let base = format!("http://{}", app.local_addr());
+    let crm = app.crm().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        base,
+        client: Client::new(),
+        token: TOKEN.to_string(),
+        crm,
+        data_dir,
+        _dir: dir,
+    }
+}
+
+/// A response read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: Option<String>,
+    pub correlation_header: Option<String>,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text))
+    }
+
+    /// The body with volatile values replaced (after checking their form).
+    pub fn redacted(&self) -> Value {
+        redact(self.json())
+    }
+
+    /// Asserts a HubSpot error: status, JSON content type, a correlation id
+    /// matching the response header; returns the redacted body.
+    pub fn error(&self, status: StatusCode) -> Value {
+        assert_eq!(self.status, status, "body: {}", self.text);
+        assert_eq!(
+            self.content_type.as_deref(),
+            Some("application/json;charset=utf-8")
+        );
+        let body = self.json();
+        let id = body["correlationId"].as_str().expect("correlationId");
+        assert_eq!(Some(id), self.correlation_header.as_deref());
+        assert_eq!(id.len(), 36, "a UUID");
+        redact(body)
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        self.send_as(Some(&self.token), method, path, body).await
+    }
+
+    pub async fn send_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        read(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn raw(&self, method: Method, path: &str, body: &str) -> Reply {
+        let request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        read(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Creates a contact and returns its id.
+    pub async fn create(&self, properties: Value) -> String {
+        let reply = self
+            .post(
+                "/crm/v3/objects/contacts",
+                json!({ "properties": properties }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.json()["id"].as_str().unwrap().to_string()
+    }
+
+    /// A second portal and its token.
+    pub async fn second_portal(&self) -> String {
+        let token = "pat-na1-00000000-test-token-0000-000000000002";
+        self.crm
+            .store()
+            .create_portal("Second", token_hash(token))
+            .await
+            .unwrap();
+        token.to_string()
+    }
+}
+
+async fn read(response: Response) -> Reply {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let content_type = header("content-type");
+    let correlation_header = header("x-hubspot-correlation-id");
+    let status = response.status();
+    let text = response.text().await.expect("body read");
+    Reply {
+        status,
+        content_type,
+        correlation_header,
+        text,
+    }
+}
+
+/// True for `2019-10-30T03:30:17.883Z`.
+pub fn is_iso_millis(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 24
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'.',
+            23 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+const TIME_KEYS: [&str; 7] = [
+    "createdAt",
+    "updatedAt",
+    "archivedAt",
+    "timestamp",
+    "createdate",
+    "lastmodifieddate",
+    "closedate",
+];
+
+/// Replaces correlation ids and timestamps with placeholders, asserting
+/// their form first, so bodies can be compared exactly.
+pub fn redact(mut value: Value) -> Value {
+    redact_in(&mut value, None);
+    value
+}
+
+fn redact_in(value: &mut Value, key: Option<&str>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                redact_in(v, Some(k));
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                redact_in(v, key);
+            }
+        }
+        Value::String(s) => match key {
+            Some("correlationId") => *s = "<correlationId>".into(),
+            Some(k) if TIME_KEYS.contains(&k) => {
+                assert!(is_iso_millis(s), "{k} is not ISO-8601 with millis: {s}");
+                *s = "<time>".into();
+            }
+            Some("value") if is_iso_millis(s) => *s = "<time>".into(),
+            _ => {}
+        },
+        _ => {}
+    }
+}

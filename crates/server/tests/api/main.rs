@@ -1,0 +1,14 @@
+//! Integration tests: the real server on port 0 with a temporary database,
+//! spoken to over HTTP. One binary, one module per resource or concern.
+
+mod auth;
+mod contacts_archive;
+mod contacts_create;
+mod contacts_list;
+mod contacts_read;
+mod contacts_update;
+mod errors;
+mod health;
+mod helpers;
+mod routing;
+mod storage;

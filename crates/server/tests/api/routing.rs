@@ -1,0 +1,64 @@
+use crate::helpers::spawn;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn a_trailing_slash_routes_the_same() {
+    let app = spawn().await;
+    let reply = app
+        .post(
+            "/crm/v3/objects/contacts/",
+            json!({"properties": {"firstname": "S"}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let id = reply.json()["id"].as_str().unwrap().to_string();
+    for path in [
+        format!("/crm/v3/objects/contacts/{id}/"),
+        format!("/crm/objects/2026-03/contacts/{id}/"),
+    ] {
+        assert_eq!(app.get(&path).await.status, StatusCode::OK, "{path}");
+    }
+    let list = app.get("/crm/v3/objects/contacts/?limit=1").await;
+    assert_eq!(list.json()["results"][0]["id"], id);
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_json_404() {
+    let app = spawn().await;
+    let reply = app.get("/crm/v3/objects/widgets").await;
+    assert_eq!(
+        reply.error(StatusCode::NOT_FOUND),
+        json!({
+            "status": "error",
+            "message": "resource not found: no route for GET /crm/v3/objects/widgets",
+            "correlationId": "<correlationId>",
+            "category": "OBJECT_NOT_FOUND"
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_json_405() {
+    let app = spawn().await;
+    let reply = app
+        .send(Method::PUT, "/crm/v3/objects/contacts/1", None)
+        .await;
+    assert_eq!(
+        reply.error(StatusCode::METHOD_NOT_ALLOWED),
+        json!({
+            "status": "error",
+            "message": "HTTP method PUT is not supported by /crm/v3/objects/contacts/1",
+            "correlationId": "<correlationId>",
+            "category": "VALIDATION_ERROR"
+        })
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_a_correlation_id_header() {
+    let app = spawn().await;
+    let ok = app.get("/crm/v3/objects/contacts").await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.correlation_header.map(|h| h.len()), Some(36));
+}

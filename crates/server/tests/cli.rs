@@ -1,0 +1,226 @@
+//! The `spoke` binary as a user runs it: first start, restart, signals,
+//! logs and help.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+struct Running {
+    child: Child,
+    stdout: mpsc::Receiver<String>,
+    stderr: std::thread::JoinHandle<String>,
+    base: String,
+    printed: Vec<String>,
+}
+
+fn start(data_dir: &Path, envs: &[(&str, &str)]) -> Running {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spoke"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env_remove("SPOKE_BOOTSTRAP_TOKEN")
+        .env("SPOKE_SQLITE_SYNCHRONOUS", "normal")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("spoke starts");
+    let (tx, stdout) = mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut err = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = err.read_to_string(&mut text);
+        text
+    });
+    let mut printed = Vec::new();
+    let base = loop {
+        let line = stdout
+            .recv_timeout(Duration::from_secs(30))
+            .expect("spoke prints its address");
+        printed.push(line.clone());
+        if let Some(rest) = line.strip_prefix("Spoke listening on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    Running {
+        child,
+        stdout,
+        stderr,
+        base,
+        printed,
+    }
+}
+
+impl Running {
+    /// Sends SIGTERM and waits; returns (success, stderr).
+    fn terminate(mut self) -> (bool, String) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = self.child.wait().unwrap();
+        while self.stdout.try_recv().is_ok() {}
+        (exit.success(), self.stderr.join().unwrap())
+    }
+
+    fn printed_token(&self) -> Option<String> {
+        self.printed
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| l.starts_with("pat-na1-"))
+            .map(str::to_string)
+    }
+}
+
+async fn status_of(base: &str, path: &str, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn the_first_start_prints_a_token_once_and_later_starts_reuse_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("fresh-dir");
+    let first = start(&data, &[]);
+    let token = first.printed_token().expect("a token on first start");
+    assert_eq!(token.len(), "pat-na1-".len() + 36);
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("{}/crm/v3/objects/contacts", first.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"properties": {"email": "kept@example.com"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let (ok, stderr) = first.terminate();
+    assert!(ok, "clean exit: {stderr}");
+    assert!(!stderr.contains(&token), "the token is never logged");
+
+    let second = start(&data, &[]);
+    assert_eq!(second.printed_token(), None, "printed only once");
+    assert_eq!(
+        status_of(&second.base, "/crm/v3/objects/contacts/1", &token).await,
+        200
+    );
+    second.terminate();
+}
+
+#[tokio::test]
+async fn a_chosen_bootstrap_token_is_used_and_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let chosen = "ci-token-0123456789abcdef";
+    let app = start(dir.path(), &[("SPOKE_BOOTSTRAP_TOKEN", chosen)]);
+    assert_eq!(app.printed_token(), None);
+    assert!(!app.printed.iter().any(|l| l.contains(chosen)));
+    assert_eq!(
+        status_of(&app.base, "/crm/v3/objects/contacts", chosen).await,
+        200
+    );
+    let (_, stderr) = app.terminate();
+    assert!(!stderr.contains(chosen));
+}
+
+#[tokio::test]
+async fn sigterm_stops_cleanly_and_closes_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = start(
+        dir.path(),
+        &[("SPOKE_BOOTSTRAP_TOKEN", "ci-token-0123456789abcdef")],
+    );
+    assert_eq!(status_of(&app.base, "/health", "").await, 200);
+    let (ok, stderr) = app.terminate();
+    assert!(ok, "exit status 0: {stderr}");
+    assert!(stderr.contains("received SIGTERM"), "{stderr}");
+    assert!(stderr.contains("stopped cleanly"), "{stderr}");
+    // SQLite removes the WAL when its last connection closes cleanly.
+    assert!(dir.path().join("spoke.db").exists());
+    assert!(!dir.path().join("spoke.db-wal").exists(), "WAL left behind");
+}
+
+#[tokio::test]
+async fn the_log_line_of_a_request_carries_its_correlation_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = start(
+        dir.path(),
+        &[("SPOKE_BOOTSTRAP_TOKEN", "ci-token-0123456789abcdef")],
+    );
+    let reply = reqwest::Client::new()
+        .get(format!("{}/crm/v3/objects/contacts/404", app.base))
+        .bearer_auth("ci-token-0123456789abcdef")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status().as_u16(), 404);
+    let body: serde_json::Value = reply.json().await.unwrap();
+    let id = body["correlationId"].as_str().unwrap().to_string();
+    let (_, stderr) = app.terminate();
+    let line = stderr
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("no log line with {id} in:\n{stderr}"));
+    assert!(line.contains("status=404"), "{line}");
+    assert!(line.contains("/crm/v3/objects/contacts/404"), "{line}");
+}
+
+#[test]
+fn help_documents_every_flag_and_its_environment_form() {
+    let output = Command::new(env!("CARGO_BIN_EXE_spoke"))
+        .args(["serve", "--help"])
+        .env_remove("SPOKE_BOOTSTRAP_TOKEN")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for (flag, env) in [
+        ("--listen", "SPOKE_LISTEN"),
+        ("--data-dir", "SPOKE_DATA_DIR"),
+        ("--bootstrap-token", "SPOKE_BOOTSTRAP_TOKEN"),
+        ("--log", "SPOKE_LOG"),
+        ("--sqlite-synchronous", "SPOKE_SQLITE_SYNCHRONOUS"),
+    ] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+        assert!(
+            help.contains(&format!("env: {env}")),
+            "{env} missing from:\n{help}"
+        );
+    }
+    let top = Command::new(env!("CARGO_BIN_EXE_spoke"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(top.stdout).unwrap().contains("serve"));
+}
+
+#[test]
+fn a_bad_bootstrap_token_stops_startup_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_spoke"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("SPOKE_BOOTSTRAP_TOKEN", "short")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("SPOKE_BOOTSTRAP_TOKEN: an access token must be 16 to 512 characters long"),
+        "{stderr}"
+    );
+}
