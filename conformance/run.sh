@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Drives HubSpot's official SDKs (Python and Node, pinned) against a freshly
+# started Spoke, one fresh Spoke per suite.
+#
+#   conformance/run.sh [path/to/spoke]
+#
+# Without an argument it uses target/debug/spoke, building it if missing.
+# The Python venv lives in target/conformance-venv and is rebuilt when
+# requirements.txt changes; node_modules is installed with `npm ci`.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+here="$root/conformance"
+spoke=${1:-"$root/target/debug/spoke"}
+if [ ! -x "$spoke" ]; then
+  cargo build --manifest-path "$root/Cargo.toml" -p spoke
+fi
+
+# Python: a venv with the pinned SDK.
+venv="$root/target/conformance-venv"
+if ! cmp -s "$here/python/requirements.txt" "$venv/requirements.txt" 2>/dev/null; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/python/requirements.txt"
+  cp "$here/python/requirements.txt" "$venv/requirements.txt"
+fi
+
+# Node: the pinned SDK from package-lock.json.
+stamp="$here/node/node_modules/.spoke-installed-lock"
+if ! cmp -s "$here/node/package-lock.json" "$stamp" 2>/dev/null; then
+  (cd "$here/node" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$here/node/package-lock.json" "$stamp"
+fi
+
+token="conformance-token-$(date +%s)-$$"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# Starts a fresh Spoke on a free port; sets SPOKE_URL.
+start_spoke() {
+  local name=$1 data log
+  data=$(mktemp -d)
+  log="$data/spoke.log"
+  SPOKE_BOOTSTRAP_TOKEN="$token" SPOKE_LOG=warn \
+    "$spoke" serve --listen 127.0.0.1:0 --data-dir "$data" >"$log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 1 100); do
+    if url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" 2>/dev/null | head -n 1) && [ -n "$url" ]; then
+      SPOKE_URL=$url
+      echo "== $name suite against $SPOKE_URL"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "Spoke did not start:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+start_spoke python
+SPOKE_URL=$SPOKE_URL SPOKE_TOKEN=$token "$venv/bin/pytest" -q -p no:cacheprovider "$here/python"
+
+start_spoke node
+(cd "$here/node" && SPOKE_URL=$SPOKE_URL SPOKE_TOKEN=$token node --test)
