@@ -1,1 +1,218 @@
-fn main() {}
+//! Spoke's benchmarks. Each figure is reported beside a reference measured
+//! in the same run (the server's own /health, raw SQLite), because the
+//! machine is shared and noisy; medians over several interleaved rounds.
+
+mod data;
+mod load;
+
+use clap::{Parser, Subcommand};
+use load::{median, Call, RunStats, Stop};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(about = "Load generator and reference measurements for BENCHMARKS.md")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct Target {
+    /// Address of a running Spoke.
+    #[arg(long)]
+    addr: SocketAddr,
+    /// Access token of the portal to load.
+    #[arg(long)]
+    token: String,
+    /// Pid of the server, to report its CPU time per request.
+    #[arg(long)]
+    server_pid: Option<u32>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Seed contacts, then GET-by-id versus GET /health, interleaved.
+    GetById {
+        #[command(flatten)]
+        target: Target,
+        /// Contacts to create first (0 to reuse what is there).
+        #[arg(long, default_value_t = 100_000)]
+        seed: u64,
+        /// Ids are drawn from 1..=ids (defaults to --seed).
+        #[arg(long)]
+        ids: Option<u64>,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Interleaved rounds of (health, contact).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    // One client thread: the other core is left to the server.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    match cli.command {
+        Command::GetById {
+            target,
+            seed,
+            ids,
+            connections,
+            seconds,
+            rounds,
+        } => runtime.block_on(async {
+            seed_contacts(&target, seed).await;
+            let ids = ids.unwrap_or(seed);
+            get_by_id(
+                &target,
+                ids,
+                connections,
+                Duration::from_secs(seconds),
+                rounds,
+            )
+            .await
+        }),
+    }
+}
+
+/// User + system CPU seconds the process has used so far (Linux).
+fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid?)).ok()?;
+    // The fields after the command name, which is in parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// One measurement, with the server's CPU time per request when known.
+struct Measured {
+    stats: RunStats,
+    cpu_us: Option<f64>,
+}
+
+async fn measure<F>(
+    target: &Target,
+    connections: usize,
+    stop: Stop,
+    expect: u16,
+    next: F,
+) -> Measured
+where
+    F: Fn(u64) -> Call + Send + Sync + 'static,
+{
+    let before = cpu_seconds(target.server_pid);
+    let stats = load::run(target.addr, &target.token, connections, stop, expect, next).await;
+    let cpu_us = match (before, cpu_seconds(target.server_pid)) {
+        (Some(a), Some(b)) if stats.requests > 0 => Some((b - a) * 1e6 / stats.requests as f64),
+        _ => None,
+    };
+    Measured { stats, cpu_us }
+}
+
+fn report(label: &str, m: &Measured) {
+    let s = &m.stats;
+    let cpu = m
+        .cpu_us
+        .map_or(String::new(), |c| format!("  server CPU {c:>5.1} us/req"));
+    println!(
+        "  {label:<22} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}{cpu}",
+        s.rps(),
+        s.percentile_ms(0.50),
+        s.percentile_ms(0.99),
+        s.errors
+    );
+}
+
+/// Creates contacts 0..n through the API, 32 requests at a time.
+async fn seed_contacts(target: &Target, n: u64) {
+    if n == 0 {
+        return;
+    }
+    let m = measure(target, 32, Stop::Count(n), 201, |number| {
+        let mut rng = data::Rng::new(number + 1);
+        let body = serde_json::json!({ "properties": data::contact_properties(&mut rng, number) });
+        Call::post(
+            "/crm/v3/objects/contacts",
+            serde_json::to_vec(&body).unwrap(),
+        )
+    })
+    .await;
+    assert_eq!(m.stats.errors, 0, "seeding failed");
+    println!(
+        "seeded {} contacts in {:.1} s ({:.0}/s through POST /crm/v3/objects/contacts)",
+        m.stats.requests,
+        m.stats.elapsed.as_secs_f64(),
+        m.stats.rps()
+    );
+}
+
+async fn get_by_id(
+    target: &Target,
+    ids: u64,
+    connections: usize,
+    duration: Duration,
+    rounds: usize,
+) {
+    println!(
+        "GET-by-id vs /health, {connections} connections, {} s per run, {rounds} rounds",
+        duration.as_secs()
+    );
+    let mut rows: [Vec<f64>; 7] = Default::default();
+    for round in 1..=rounds {
+        println!("round {round}");
+        let health = measure(target, connections, Stop::After(duration), 200, |_| {
+            Call::get("/health")
+        })
+        .await;
+        report("GET /health", &health);
+        let contact = measure(
+            target,
+            connections,
+            Stop::After(duration),
+            200,
+            move |seq| {
+                let mut rng = data::Rng::new(seq + 7);
+                Call::get(format!("/crm/v3/objects/contacts/{}", 1 + rng.below(ids)))
+            },
+        )
+        .await;
+        report("GET contact by id", &contact);
+        let (h, c) = (&health.stats, &contact.stats);
+        for (row, value) in rows.iter_mut().zip([
+            h.rps(),
+            c.rps(),
+            c.rps() / h.rps(),
+            h.percentile_ms(0.99),
+            c.percentile_ms(0.99),
+            health.cpu_us.unwrap_or(f64::NAN),
+            contact.cpu_us.unwrap_or(f64::NAN),
+        ]) {
+            row.push(value);
+        }
+    }
+    let [h_rps, c_rps, ratio, h_p99, c_p99, h_cpu, c_cpu] = &mut rows;
+    println!("medians over {rounds} rounds");
+    println!(
+        "  GET /health            {:>9.0} req/s  p99 {:>6.2} ms  server CPU {:>5.1} us/req",
+        median(h_rps),
+        median(h_p99),
+        median(h_cpu)
+    );
+    println!(
+        "  GET contact by id      {:>9.0} req/s  p99 {:>6.2} ms  server CPU {:>5.1} us/req",
+        median(c_rps),
+        median(c_p99),
+        median(c_cpu)
+    );
+    println!("  contact / health       {:>9.2}", median(ratio));
+}

@@ -154,9 +154,12 @@ impl ApiError {
                         ]);
                     }
                     Error::Internal(detail) => {
-                        // Logged once here, inside the request's span, which
-                        // carries the correlation id; never sent.
-                        tracing::error!(error = %detail, "internal error");
+                        // Logged once, with the correlation id; never sent.
+                        tracing::error!(
+                            correlation_id = %correlation_id(),
+                            error = %detail,
+                            "internal error"
+                        );
                         out.message =
                             "An internal error occurred. Quote the correlationId when reporting it."
                                 .into();

@@ -1,11 +1,10 @@
-//! One correlation id, one tracing span and one log line per request.
+//! One correlation id and one log line per request.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
-use tracing::Instrument;
 use uuid::Uuid;
 
 /// HubSpot's response header carrying the request's correlation id.
@@ -15,7 +14,9 @@ tokio::task_local! {
     static CORRELATION_ID: Uuid;
 }
 
-/// The correlation id of the request being handled on this task.
+/// The correlation id of the request being handled on this task. Anything
+/// logged while handling a request names it, so a client's error body leads
+/// to the server's log lines.
 pub fn correlation_id() -> Uuid {
     CORRELATION_ID
         .try_with(|id| *id)
@@ -25,20 +26,22 @@ pub fn correlation_id() -> Uuid {
 pub async fn request_context(request: Request, next: Next) -> Response {
     let id = Uuid::new_v4();
     let started = Instant::now();
-    let span = tracing::info_span!(
-        "request",
-        correlation_id = %id,
-        method = %request.method(),
-        path = %request.uri().path(),
-    );
-    let mut response = CORRELATION_ID
-        .scope(id, next.run(request).instrument(span.clone()))
-        .await;
-    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+    let method = request.method().clone();
+    // The path only: query strings may carry values worth keeping out of logs.
+    let path = request.uri().path().to_owned();
+    let mut response = CORRELATION_ID.scope(id, next.run(request)).await;
+    let mut text = Uuid::encode_buffer();
+    let text = id.hyphenated().encode_lower(&mut text);
+    if let Ok(value) = HeaderValue::from_str(text) {
         response.headers_mut().insert(CORRELATION_HEADER, value);
     }
-    let status = response.status().as_u16();
-    let micros = started.elapsed().as_micros() as u64;
-    span.in_scope(|| tracing::info!(status, micros, "request"));
+    tracing::info!(
+        correlation_id = %text,
+        %method,
+        path = %path,
+        status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
     response
 }

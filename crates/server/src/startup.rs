@@ -2,6 +2,7 @@
 //! listener), then run it until a shutdown signal.
 
 use crate::config::Config;
+use axum::serve::ListenerExt;
 use spoke_api::AppState;
 use spoke_domain::crm::{generate_token, token_hash, validate_chosen_token, Crm};
 use spoke_domain::ids::PortalId;
@@ -121,7 +122,13 @@ impl Application {
     ) -> std::io::Result<()> {
         let service = spoke_api::service(self.state);
         let make_service = axum::ServiceExt::<axum::extract::Request>::into_make_service(service);
-        axum::serve(self.listener, make_service)
+        // Responses are small and complete when written: send them at once.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::warn!(%err, "cannot set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, make_service)
             .with_graceful_shutdown(shutdown)
             .await?;
         // The router (and with it the last handle on the store) is dropped

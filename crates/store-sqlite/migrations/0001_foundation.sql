@@ -32,8 +32,11 @@ CREATE TABLE properties (
     PRIMARY KEY (portal_id, name)
 ) WITHOUT ROWID;
 
+-- A contact's rowid is its key, portal_id * 2^40 + id: a read by id is one
+-- B-tree descent, a portal's contacts in id order are one rowid range, and
+-- the primary key makes (portal, id) unique without a second index.
 CREATE TABLE contacts (
-    row_id      INTEGER PRIMARY KEY,
+    key         INTEGER PRIMARY KEY,
     portal_id   INTEGER NOT NULL,
     id          INTEGER NOT NULL,
     state       INTEGER NOT NULL DEFAULT 0, -- 0 active, 1 archived
@@ -42,8 +45,7 @@ CREATE TABLE contacts (
     updated_at  INTEGER NOT NULL,
     archived_at INTEGER
 );
-CREATE UNIQUE INDEX contacts_by_id ON contacts (portal_id, id);
-CREATE INDEX contacts_archived ON contacts (portal_id, id) WHERE state = 1;
+CREATE INDEX contacts_archived ON contacts (key) WHERE state = 1;
 
 -- Values that identify one active contact: email and every hasUniqueValue
 -- property, lowercased. The primary key is the uniqueness rule.

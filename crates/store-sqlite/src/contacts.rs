@@ -13,16 +13,37 @@ use spoke_domain::time::Timestamp;
 use spoke_domain::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 
+/// Contact ids stay below 2^40 so that `portal_id * 2^40 + id` (the row's
+/// key) fits in 63 bits for portal ids below 2^23.
+const CONTACT_ID_BITS: u32 = 40;
+const MAX_CONTACT_ID: i64 = (1 << CONTACT_ID_BITS) - 1;
+
+/// The rowid of a contact.
+fn key(portal: PortalId, id: ContactId) -> i64 {
+    (portal.0 << CONTACT_ID_BITS) | (id.0 & MAX_CONTACT_ID)
+}
+
+/// Keys of the portal's contacts from id `from` on.
+fn key_range(portal: PortalId, from: ContactId) -> (i64, i64) {
+    (key(portal, from), key(portal, ContactId(MAX_CONTACT_ID)))
+}
+
 const ACTIVE: i64 = 0;
 const ARCHIVED: i64 = 1;
 
-const CONTACT_COLUMNS: &str = "id, properties, created_at, updated_at, archived_at";
+/// Columns read by [`contact_from_row`]. A macro so that queries are
+/// string constants: the statement cache is keyed by the SQL text.
+macro_rules! contact_columns {
+    () => {
+        "id, properties, created_at, updated_at, archived_at"
+    };
+}
 
 pub(crate) fn timestamp(millis: i64) -> Timestamp {
     Timestamp::from_stored(millis)
 }
 
-/// Reads a row selected with [`CONTACT_COLUMNS`].
+/// Reads a row selected with [`contact_columns`].
 fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<(ContactId, String, i64, i64, Option<i64>)> {
     Ok((
         ContactId(row.get(0)?),
@@ -58,13 +79,15 @@ fn contact_by_id(
     id: ContactId,
     state: i64,
 ) -> Result<Option<Contact>> {
-    let sql = format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts WHERE portal_id = ?1 AND id = ?2 AND state = ?3"
+    const SQL: &str = concat!(
+        "SELECT ",
+        contact_columns!(),
+        " FROM contacts WHERE key = ?1 AND state = ?2"
     );
     let raw = conn
-        .prepare_cached(&sql)
+        .prepare_cached(SQL)
         .and_then(|mut stmt| {
-            stmt.query_row(params![portal.0, id.0, state], contact_from_row)
+            stmt.query_row(params![key(portal, id), state], contact_from_row)
                 .optional()
         })
         .map_err(internal)?;
@@ -198,8 +221,16 @@ fn allocate_contact_id(tx: &Transaction<'_>, portal: PortalId) -> Result<Contact
          RETURNING next_contact_id - 1",
     )
     .and_then(|mut stmt| stmt.query_row([portal.0], |r| r.get(0)))
-    .map(ContactId)
     .map_err(internal)
+    .and_then(|id: i64| {
+        if id > MAX_CONTACT_ID {
+            Err(internal(format!(
+                "portal {portal} has used every contact id"
+            )))
+        } else {
+            Ok(ContactId(id))
+        }
+    })
 }
 
 pub(crate) fn insert_contact(
@@ -221,10 +252,18 @@ pub(crate) fn insert_contact(
     }
     let json = serde_json::to_string(&properties).map_err(internal)?;
     tx.prepare_cached(
-        "INSERT INTO contacts (portal_id, id, state, properties, created_at, updated_at)
-         VALUES (?1, ?2, 0, ?3, ?4, ?4)",
+        "INSERT INTO contacts (key, portal_id, id, state, properties, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5)",
     )
-    .and_then(|mut stmt| stmt.execute(params![portal.0, id.0, json, write.at.millis()]))
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            key(portal, id),
+            portal.0,
+            id.0,
+            json,
+            write.at.millis()
+        ])
+    })
     .map_err(internal)?;
     let values: BTreeMap<&str, &str> = properties
         .iter()
@@ -289,11 +328,9 @@ pub(crate) fn apply_update(
     }
     contact.updated_at = write.at;
     let json = serde_json::to_string(&contact.properties).map_err(internal)?;
-    tx.prepare_cached(
-        "UPDATE contacts SET properties = ?3, updated_at = ?4 WHERE portal_id = ?1 AND id = ?2",
-    )
-    .and_then(|mut stmt| stmt.execute(params![portal.0, id.0, json, write.at.millis()]))
-    .map_err(internal)?;
+    tx.prepare_cached("UPDATE contacts SET properties = ?2, updated_at = ?3 WHERE key = ?1")
+        .and_then(|mut stmt| stmt.execute(params![key(portal, id), json, write.at.millis()]))
+        .map_err(internal)?;
     record_change(
         tx,
         portal,
@@ -310,20 +347,24 @@ fn find_archived_by_unique(
     conn: &Connection,
     portal: PortalId,
     property: &str,
-    key: &str,
+    value_key: &str,
 ) -> Result<Option<Contact>> {
     // Archived contacts hold no unique values; this rare lookup scans the
     // portal's archived contacts, newest first.
-    let sql = format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts
-         WHERE portal_id = ?1 AND state = 1 AND lower(json_extract(properties, '$.' || ?2)) = ?3
-         ORDER BY id DESC LIMIT 1"
+    const SQL: &str = concat!(
+        "SELECT ",
+        contact_columns!(),
+        " FROM contacts
+         WHERE key BETWEEN ?1 AND ?2 AND state = 1
+           AND lower(json_extract(properties, '$.' || ?3)) = ?4
+         ORDER BY key DESC LIMIT 1"
     );
+    let (first, last) = key_range(portal, ContactId(1));
     let raw = conn
-        .prepare_cached(&sql)
+        .prepare_cached(SQL)
         .and_then(|mut stmt| {
             stmt.query_row(
-                params![portal.0, format!("\"{property}\""), key],
+                params![first, last, format!("\"{property}\""), value_key],
                 contact_from_row,
             )
             .optional()
@@ -378,11 +419,9 @@ impl ContactStore for SqliteStore {
         self.connections()
             .write(move |tx| {
                 let state: Option<(i64, String)> = tx
-                    .prepare_cached(
-                        "SELECT state, properties FROM contacts WHERE portal_id = ?1 AND id = ?2",
-                    )
+                    .prepare_cached("SELECT state, properties FROM contacts WHERE key = ?1")
                     .and_then(|mut stmt| {
-                        stmt.query_row(params![portal.0, id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                        stmt.query_row([key(portal, id)], |r| Ok((r.get(0)?, r.get(1)?)))
                             .optional()
                     })
                     .map_err(internal)?;
@@ -400,11 +439,9 @@ impl ContactStore for SqliteStore {
                     }
                 }
                 let now = Timestamp::now();
-                tx.prepare_cached(
-                    "UPDATE contacts SET state = 1, archived_at = ?3 WHERE portal_id = ?1 AND id = ?2",
-                )
-                .and_then(|mut stmt| stmt.execute(params![portal.0, id.0, now.millis()]))
-                .map_err(internal)?;
+                tx.prepare_cached("UPDATE contacts SET state = 1, archived_at = ?2 WHERE key = ?1")
+                    .and_then(|mut stmt| stmt.execute(params![key(portal, id), now.millis()]))
+                    .map_err(internal)?;
                 record_change(
                     tx,
                     portal,
@@ -420,20 +457,18 @@ impl ContactStore for SqliteStore {
     }
 
     async fn list_contacts(&self, portal: PortalId, query: ListQuery) -> Result<Vec<Contact>> {
-        let sql = format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts
-             WHERE portal_id = ?1 AND state = ?2 AND id >= ?3 ORDER BY id LIMIT ?4"
+        const SQL: &str = concat!(
+            "SELECT ",
+            contact_columns!(),
+            " FROM contacts
+             WHERE key BETWEEN ?1 AND ?2 AND state = ?3 ORDER BY key LIMIT ?4"
         );
+        let (first, last) = key_range(portal, query.from.unwrap_or(ContactId(1)));
         self.connections().read(|conn| {
-            let mut stmt = conn.prepare_cached(&sql).map_err(internal)?;
+            let mut stmt = conn.prepare_cached(SQL).map_err(internal)?;
             let rows = stmt
                 .query_map(
-                    params![
-                        portal.0,
-                        state_of(query.archived),
-                        query.from.map_or(0, |id| id.0),
-                        query.limit as i64
-                    ],
+                    params![first, last, state_of(query.archived), query.limit as i64],
                     contact_from_row,
                 )
                 .map_err(internal)?;

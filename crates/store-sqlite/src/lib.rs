@@ -54,6 +54,10 @@ struct Inner {
     connections: Connections,
     /// Property schemas per portal, dropped whenever a definition changes.
     schemas: RwLock<HashMap<PortalId, Arc<PropertySchema>>>,
+    /// Known token hashes: authentication is on every request's path, and
+    /// a hit here saves a read transaction. Tokens are never deleted today;
+    /// whatever revokes one must also remove it here.
+    tokens: RwLock<HashMap<[u8; 32], PortalId>>,
 }
 
 impl SqliteStore {
@@ -65,6 +69,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 connections,
                 schemas: RwLock::new(HashMap::new()),
+                tokens: RwLock::new(HashMap::new()),
             }),
         })
     }

@@ -7,6 +7,13 @@ use spoke_domain::ids::PortalId;
 use spoke_domain::store::{DefaultPortal, PortalStore};
 use spoke_domain::time::Timestamp;
 use spoke_domain::Result;
+use std::sync::PoisonError;
+
+/// Portal ids stay below 2^23 so contact keys fit in 63 bits.
+const MAX_PORTALS: i64 = 1 << 23;
+
+/// Bound on the token cache; past it the cache starts over.
+const MAX_CACHED_TOKENS: usize = 100_000;
 
 #[async_trait]
 impl PortalStore for SqliteStore {
@@ -51,12 +58,28 @@ impl PortalStore for SqliteStore {
     }
 
     async fn portal_for_token(&self, token_hash: [u8; 32]) -> Result<Option<PortalId>> {
-        self.connections().read(|conn| {
+        let cache = &self.inner.tokens;
+        if let Some(portal) = cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&token_hash)
+        {
+            return Ok(Some(*portal));
+        }
+        let portal = self.connections().read(|conn| {
             conn.prepare_cached("SELECT portal_id FROM access_tokens WHERE token_hash = ?1")
                 .and_then(|mut stmt| stmt.query_row([&token_hash[..]], |r| r.get(0)).optional())
                 .map(|id| id.map(PortalId))
                 .map_err(internal)
-        })
+        })?;
+        if let Some(portal) = portal {
+            let mut cache = cache.write().unwrap_or_else(PoisonError::into_inner);
+            if cache.len() >= MAX_CACHED_TOKENS {
+                cache.clear();
+            }
+            cache.insert(token_hash, portal);
+        }
+        Ok(portal)
     }
 }
 
@@ -66,7 +89,14 @@ fn create_portal(tx: &Transaction<'_>, name: &str, is_default: bool) -> Result<P
         params![name, is_default, Timestamp::now().millis()],
     )
     .map_err(internal)?;
-    Ok(PortalId(tx.last_insert_rowid()))
+    let id = tx.last_insert_rowid();
+    // Contact rows are keyed by portal_id * 2^40 + id (see the migration).
+    if id >= MAX_PORTALS {
+        return Err(internal(format!(
+            "no portal ids left (limit {MAX_PORTALS})"
+        )));
+    }
+    Ok(PortalId(id))
 }
 
 /// Registers a token for a portal; a token already known is left as it is.

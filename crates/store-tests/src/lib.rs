@@ -1,6 +1,6 @@
 //! The storage contract, as tests. Every backend runs the same suite:
 //!
-//! ```ignore
+//! ```text
 //! spoke_store_tests::store_suite!(|| async { Arc::new(open_fresh_store()) as Arc<dyn Store> });
 //! ```
 //!

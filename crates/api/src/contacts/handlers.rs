@@ -14,8 +14,10 @@ use axum::response::{IntoResponse, Response};
 use spoke_domain::contact::{ChangeSource, Contact, PropertyHistory};
 use spoke_domain::crm::{MAX_PAGE_SIZE, MAX_PAGE_SIZE_WITH_HISTORY};
 use spoke_domain::ids::{ContactId, PortalId};
+use spoke_domain::property::PropertySchema;
 use spoke_domain::Error;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// HubSpot's default page size.
 const DEFAULT_PAGE_SIZE: usize = 10;
@@ -39,6 +41,19 @@ impl ReadOptions {
             with_history: query.list("propertiesWithHistory"),
             archived: query.bool("archived")?.unwrap_or(false),
         })
+    }
+}
+
+/// The portal's schema, when the selection needs it.
+async fn schema_for(
+    state: &AppState,
+    portal: PortalId,
+    selection: &Selection,
+) -> Result<Option<Arc<PropertySchema>>, Error> {
+    if selection.needs_schema() {
+        state.crm.schema(portal).await.map(Some)
+    } else {
+        Ok(None)
     }
 }
 
@@ -90,14 +105,14 @@ pub async fn list_contacts(
         .crm
         .list_contacts(portal, after, limit, read.archived)
         .await?;
-    let schema = state.crm.schema(portal).await?;
+    let schema = schema_for(&state, portal, &read.selection).await?;
     let histories = histories(&state, portal, &page.contacts, &read.with_history).await?;
     let results = page
         .contacts
         .iter()
         .map(|c| {
             let history = histories.as_ref().and_then(|h| h.get(&c.id));
-            SimplePublicObject::new(c, &read.selection, &schema, history)
+            SimplePublicObject::new(c, &read.selection, schema.as_deref(), history)
         })
         .collect();
     let paging = page.next_after.map(|next| ForwardPaging {
@@ -146,7 +161,7 @@ pub async fn create_contact(
         .create_contact(portal, &values, ChangeSource::api())
         .await?;
     let schema = state.crm.schema(portal).await?;
-    let body = SimplePublicObject::new(&contact, &Selection::AllSet, &schema, None);
+    let body = SimplePublicObject::new(&contact, &Selection::AllSet, Some(&schema), None);
     Ok(json(StatusCode::CREATED, &body))
 }
 
@@ -166,12 +181,12 @@ pub async fn get_contact(
         .crm
         .get_contact(portal, &lookup, read.archived)
         .await?;
-    let schema = state.crm.schema(portal).await?;
+    let schema = schema_for(&state, portal, &read.selection).await?;
     let contacts = [contact];
     let histories = histories(&state, portal, &contacts, &read.with_history).await?;
     let [contact] = contacts;
     let history = histories.as_ref().and_then(|h| h.get(&contact.id));
-    let body = SimplePublicObject::new(&contact, &read.selection, &schema, history);
+    let body = SimplePublicObject::new(&contact, &read.selection, schema.as_deref(), history);
     Ok(json(StatusCode::OK, &body))
 }
 
@@ -193,7 +208,7 @@ pub async fn update_contact(
         .update_contact(portal, &lookup, &values, ChangeSource::api())
         .await?;
     let schema = state.crm.schema(portal).await?;
-    let body = SimplePublicObject::new(&contact, &Selection::AllSet, &schema, None);
+    let body = SimplePublicObject::new(&contact, &Selection::AllSet, Some(&schema), None);
     Ok(json(StatusCode::OK, &body))
 }
 

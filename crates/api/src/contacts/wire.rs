@@ -50,16 +50,25 @@ pub enum Selection {
 }
 
 impl Selection {
+    /// Whether the values depend on the portal's schema (to leave archived
+    /// properties out). The default set is standard properties only, so the
+    /// hottest read path skips the schema.
+    pub fn needs_schema(&self) -> bool {
+        !matches!(self, Selection::Defaults)
+    }
+
+    /// `schema` must be given when [`Selection::needs_schema`].
     pub fn values(
         &self,
         contact: &Contact,
-        schema: &PropertySchema,
+        schema: Option<&PropertySchema>,
     ) -> BTreeMap<String, Option<String>> {
+        let active = |name: &str| schema.is_none_or(|s| s.get(name).is_some());
         match self {
             Selection::AllSet => contact
                 .values()
                 .into_iter()
-                .filter(|(name, _)| schema.get(name).is_some())
+                .filter(|(name, _)| active(name))
                 .map(|(name, value)| (name.to_string(), Some(value.into_owned())))
                 .collect(),
             Selection::Defaults => DEFAULT_READ_PROPERTIES
@@ -80,7 +89,7 @@ impl Selection {
                         )
                     })
                     .collect();
-                for name in names.iter().filter(|n| schema.get(n).is_some()) {
+                for name in names.iter().filter(|n| active(n)) {
                     out.insert(name.clone(), contact.value(name).map(|v| v.into_owned()));
                 }
                 out
@@ -137,7 +146,7 @@ impl SimplePublicObject {
     pub fn new(
         contact: &Contact,
         selection: &Selection,
-        schema: &PropertySchema,
+        schema: Option<&PropertySchema>,
         history: Option<&PropertyHistory>,
     ) -> Self {
         SimplePublicObject {
