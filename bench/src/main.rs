@@ -32,6 +32,21 @@ struct Target {
 
 #[derive(Subcommand)]
 enum Command {
+    /// One fixed GET, for ad-hoc measurements.
+    Get {
+        #[command(flatten)]
+        target: Target,
+        /// Path and query to request.
+        #[arg(long)]
+        path: String,
+        /// Status every response must have.
+        #[arg(long, default_value_t = 200)]
+        expect: u16,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Seed contacts, then GET-by-id versus GET /health, interleaved.
     GetById {
         #[command(flatten)]
@@ -61,6 +76,20 @@ fn main() {
         .build()
         .expect("runtime");
     match cli.command {
+        Command::Get {
+            target,
+            path,
+            expect,
+            connections,
+            seconds,
+        } => runtime.block_on(async {
+            let stop = Stop::After(Duration::from_secs(seconds));
+            let m = measure(&target, connections, stop, expect, move |_| {
+                Call::get(path.clone())
+            })
+            .await;
+            report("GET", &m);
+        }),
         Command::GetById {
             target,
             seed,

@@ -60,7 +60,7 @@ impl Connections {
         )?;
         conn.execute_batch(
             "PRAGMA busy_timeout = 5000;
-             PRAGMA cache_size = -8192;
+             PRAGMA cache_size = -16384;
              PRAGMA temp_store = MEMORY;",
         )?;
         conn.set_prepared_statement_cache_capacity(64);
