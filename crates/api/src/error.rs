@@ -33,7 +33,7 @@ pub fn status_of(category: Category) -> StatusCode {
     match category {
         Category::ValidationError => StatusCode::BAD_REQUEST,
         Category::ObjectNotFound => StatusCode::NOT_FOUND,
-        Category::Conflict => StatusCode::CONFLICT,
+        Category::Conflict | Category::ObjectAlreadyExists => StatusCode::CONFLICT,
         Category::InvalidAuthentication => StatusCode::UNAUTHORIZED,
         Category::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -164,7 +164,10 @@ impl ApiError {
                             "An internal error occurred. Quote the correlationId when reporting it."
                                 .into();
                     }
-                    Error::NotFound(_) | Error::Conflict(_) | Error::Unauthenticated(_) => {}
+                    Error::NotFound(_)
+                    | Error::Conflict(_)
+                    | Error::AlreadyExists(_)
+                    | Error::Unauthenticated(_) => {}
                 }
                 (status, out)
             }
@@ -196,6 +199,37 @@ impl ApiError {
     }
 }
 
+/// One failed input of a batch (`StandardError`): the official Python
+/// client refuses the response unless every one of these fields is present.
+#[derive(Serialize)]
+pub struct StandardError {
+    pub status: &'static str,
+    pub category: &'static str,
+    pub message: String,
+    pub context: BTreeMap<String, Vec<String>>,
+    pub errors: Vec<ErrorDetailBody>,
+    pub links: BTreeMap<String, String>,
+}
+
+impl StandardError {
+    /// The batch form of a domain error, with extra context merged in.
+    pub fn new(err: Error, context: &[(&str, String)]) -> StandardError {
+        let (_, body) = ApiError::Domain(err).parts();
+        let mut merged = body.context;
+        for (k, v) in context {
+            merged.entry(k.to_string()).or_default().push(v.clone());
+        }
+        StandardError {
+            status: "error",
+            category: body.category,
+            message: body.message,
+            context: merged,
+            errors: body.errors,
+            links: BTreeMap::new(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, mut body) = self.parts();
@@ -204,18 +238,31 @@ impl IntoResponse for ApiError {
     }
 }
 
-pub async fn route_not_found(request: Request) -> ApiError {
-    ApiError::RouteNotFound {
-        method: request.method().clone(),
-        path: request.uri().path().to_string(),
+/// In the shape of the API the path belongs to: v1 or v3.
+fn in_shape_of(path: &str, err: ApiError) -> Response {
+    if crate::legacy::is_legacy(path) {
+        crate::legacy::error::V1Error(err).into_response()
+    } else {
+        err.into_response()
     }
 }
 
-pub async fn method_not_allowed(request: Request) -> ApiError {
-    ApiError::MethodNotAllowed {
+pub async fn route_not_found(request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let err = ApiError::RouteNotFound {
         method: request.method().clone(),
-        path: request.uri().path().to_string(),
-    }
+        path: path.clone(),
+    };
+    in_shape_of(&path, err)
+}
+
+pub async fn method_not_allowed(request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let err = ApiError::MethodNotAllowed {
+        method: request.method().clone(),
+        path: path.clone(),
+    };
+    in_shape_of(&path, err)
 }
 
 /// A panic becomes HubSpot's 500 body; the panic message is logged, not sent.

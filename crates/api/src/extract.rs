@@ -122,16 +122,16 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     }
 }
 
-/// One path parameter, percent-decoded.
-pub struct PathParam(pub String);
+/// Path parameters, percent-decoded: one `String` or a tuple of them.
+pub struct Path<T>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        axum::extract::Path::<String>::from_request_parts(parts, state)
+        axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
-            .map(|axum::extract::Path(value)| PathParam(value))
+            .map(|axum::extract::Path(value)| Path(value))
             .map_err(|rejection| {
                 Error::invalid(format!("Invalid path parameter: {}", rejection.body_text())).into()
             })

@@ -6,6 +6,8 @@ mod contacts;
 pub mod error;
 mod extract;
 mod health;
+mod legacy;
+mod properties;
 mod request_context;
 mod wire;
 
@@ -34,6 +36,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(contacts::routes("/crm/v3/objects/contacts"))
         .merge(contacts::routes("/crm/objects/2026-03/contacts"))
+        .merge(properties::routes())
+        .merge(legacy::routes())
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(CatchPanicLayer::custom(error::panic_response))

@@ -16,6 +16,7 @@ pub enum Category {
     ValidationError,
     ObjectNotFound,
     Conflict,
+    ObjectAlreadyExists,
     InvalidAuthentication,
     InternalError,
 }
@@ -26,6 +27,7 @@ impl Category {
             Category::ValidationError => "VALIDATION_ERROR",
             Category::ObjectNotFound => "OBJECT_NOT_FOUND",
             Category::Conflict => "CONFLICT",
+            Category::ObjectAlreadyExists => "OBJECT_ALREADY_EXISTS",
             Category::InvalidAuthentication => "INVALID_AUTHENTICATION",
             Category::InternalError => "INTERNAL_ERROR",
         }
@@ -140,6 +142,8 @@ pub enum Error {
     },
     /// Any other conflict with existing state.
     Conflict(String),
+    /// A definition (property, group) with this name exists already.
+    AlreadyExists(String),
     /// Missing, unknown or malformed credentials.
     Unauthenticated(String),
     /// A storage failure. The text is logged, never sent to the client.
@@ -154,6 +158,7 @@ impl Error {
             Error::ContactExists { .. } | Error::UniqueValueTaken { .. } | Error::Conflict(_) => {
                 Category::Conflict
             }
+            Error::AlreadyExists(_) => Category::ObjectAlreadyExists,
             Error::Unauthenticated(_) => Category::InvalidAuthentication,
             Error::Internal(_) => Category::InternalError,
         }
@@ -176,6 +181,16 @@ impl Error {
         })
     }
 
+    /// A 400 naming every offending field; the message lists them all.
+    pub fn invalid_fields(details: Vec<ErrorDetail>) -> Error {
+        let message = details
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Error::Invalid(Invalid { message, details })
+    }
+
     pub fn internal(err: impl fmt::Display) -> Error {
         Error::Internal(err.to_string())
     }
@@ -192,7 +207,9 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Invalid(invalid) => f.write_str(&invalid.message),
-            Error::NotFound(message) | Error::Conflict(message) => f.write_str(message),
+            Error::NotFound(message) | Error::Conflict(message) | Error::AlreadyExists(message) => {
+                f.write_str(message)
+            }
             Error::ContactExists { existing_id } => {
                 write!(f, "Contact already exists. Existing ID: {existing_id}")
             }

@@ -11,7 +11,7 @@
 use crate::contact::{ChangeKind, Contact, ContactLookup, ContactWrite, RecordedChange};
 use crate::error::Result;
 use crate::ids::{ContactId, PortalId};
-use crate::property::PropertySchema;
+use crate::property::{PropertyDefinition, PropertyGroup, PropertySchema};
 use crate::time::Timestamp;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -49,8 +49,39 @@ pub trait PortalStore: Send + Sync {
 
 #[async_trait]
 pub trait PropertyStore: Send + Sync {
-    /// Every contact property definition of the portal.
+    /// Every contact property definition of the portal, archived included.
     async fn property_schema(&self, portal: PortalId) -> Result<Arc<PropertySchema>>;
+
+    /// Every property group of the portal, archived included.
+    async fn property_groups(&self, portal: PortalId) -> Result<Vec<PropertyGroup>>;
+
+    /// Stores a new definition; `AlreadyExists` when the name is taken
+    /// (by an active or an archived property).
+    async fn create_property(
+        &self,
+        portal: PortalId,
+        def: PropertyDefinition,
+    ) -> Result<PropertyDefinition>;
+
+    /// Replaces a definition. With `reencode`, every stored value is first
+    /// rewritten in the form the new definition requires
+    /// ([`crate::property::rules::reencode_value`]); if any value cannot be,
+    /// nothing changes and the error says which.
+    async fn replace_property(
+        &self,
+        portal: PortalId,
+        def: PropertyDefinition,
+        reencode: bool,
+    ) -> Result<PropertyDefinition>;
+
+    /// Marks a definition archived; stored values are kept.
+    async fn archive_property(&self, portal: PortalId, name: &str, at: Timestamp) -> Result<()>;
+
+    /// Stores a new group; `AlreadyExists` when the name is taken.
+    async fn create_group(&self, portal: PortalId, group: PropertyGroup) -> Result<PropertyGroup>;
+
+    /// Replaces a group (label, display order, archived).
+    async fn replace_group(&self, portal: PortalId, group: PropertyGroup) -> Result<PropertyGroup>;
 }
 
 /// One page request of a contact listing, in id order.

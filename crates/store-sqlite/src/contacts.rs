@@ -24,7 +24,7 @@ fn key(portal: PortalId, id: ContactId) -> i64 {
 }
 
 /// Keys of the portal's contacts from id `from` on.
-fn key_range(portal: PortalId, from: ContactId) -> (i64, i64) {
+pub(crate) fn key_range(portal: PortalId, from: ContactId) -> (i64, i64) {
     (key(portal, from), key(portal, ContactId(MAX_CONTACT_ID)))
 }
 

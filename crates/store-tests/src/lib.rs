@@ -11,6 +11,7 @@ use spoke_domain::contact::{
 };
 use spoke_domain::crm::token_hash;
 use spoke_domain::ids::{ContactId, PortalId};
+use spoke_domain::property::{FieldType, PropertyDefinition, PropertyGroup, PropertyType};
 use spoke_domain::store::{ArchiveOutcome, ListQuery, Store};
 use spoke_domain::time::Timestamp;
 use spoke_domain::Error;
@@ -32,6 +33,9 @@ macro_rules! store_suite {
             every_write_is_recorded_with_history_and_outbox,
             portals_are_isolated,
             listing_pages_in_id_order,
+            property_definitions_are_created_once_and_archived,
+            a_refused_type_change_changes_nothing,
+            groups_are_created_and_replaced,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -385,4 +389,118 @@ pub async fn listing_pages_in_id_order(store: Arc<dyn Store>) {
         ids(store.list_contacts(p, page(1, true)).await.unwrap()),
         [2]
     );
+}
+
+fn custom(name: &str, ty: PropertyType, field: FieldType) -> PropertyDefinition {
+    PropertyDefinition::new(name, name, ty, field)
+}
+
+pub async fn property_definitions_are_created_once_and_archived(store: Arc<dyn Store>) {
+    let p = default_portal(&store).await;
+    let def = custom("shoe", PropertyType::Number, FieldType::Number);
+    store.create_property(p, def.clone()).await.unwrap();
+    let again = store.create_property(p, def).await.unwrap_err();
+    assert!(matches!(again, Error::AlreadyExists(_)), "{again:?}");
+    assert!(store
+        .property_schema(p)
+        .await
+        .unwrap()
+        .get("shoe")
+        .is_some());
+    let c = store
+        .create_contact(p, write(&[("shoe", "42")]))
+        .await
+        .unwrap();
+    store
+        .archive_property(p, "shoe", Timestamp::now())
+        .await
+        .unwrap();
+    let schema = store.property_schema(p).await.unwrap();
+    assert!(schema.get("shoe").is_none());
+    assert!(schema.get_including_archived("shoe").unwrap().archived);
+    let kept = store
+        .find_contact(p, &ContactLookup::Id(c.id), false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.properties.get("shoe").map(String::as_str), Some("42"));
+}
+
+pub async fn a_refused_type_change_changes_nothing(store: Arc<dyn Store>) {
+    let p = default_portal(&store).await;
+    store
+        .create_property(p, custom("level", PropertyType::String, FieldType::Text))
+        .await
+        .unwrap();
+    let ok = store
+        .create_contact(p, write(&[("level", "7.50")]))
+        .await
+        .unwrap();
+    let bad = store
+        .create_contact(p, write(&[("level", "high")]))
+        .await
+        .unwrap();
+    let number = custom("level", PropertyType::Number, FieldType::Number);
+    let err = store
+        .replace_property(p, number.clone(), true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    let schema = store.property_schema(p).await.unwrap();
+    assert_eq!(
+        schema.get("level").unwrap().property_type,
+        PropertyType::String
+    );
+    let kept = store
+        .find_contact(p, &ContactLookup::Id(ok.id), false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.properties["level"], "7.50");
+    // Without the offending value the change goes through, re-encoded.
+    store
+        .update_contact(p, bad.id, write(&[("level", "")]))
+        .await
+        .unwrap();
+    store.replace_property(p, number, true).await.unwrap();
+    let now = store
+        .find_contact(p, &ContactLookup::Id(ok.id), false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.properties["level"], "7.5");
+}
+
+pub async fn groups_are_created_and_replaced(store: Arc<dyn Store>) {
+    let p = default_portal(&store).await;
+    let group = PropertyGroup {
+        name: "billing".into(),
+        label: "Billing".into(),
+        display_order: 1,
+        hubspot_defined: false,
+        archived: false,
+    };
+    store.create_group(p, group.clone()).await.unwrap();
+    assert!(matches!(
+        store.create_group(p, group.clone()).await,
+        Err(Error::AlreadyExists(_))
+    ));
+    let archived = PropertyGroup {
+        archived: true,
+        ..group
+    };
+    store.replace_group(p, archived).await.unwrap();
+    let groups = store.property_groups(p).await.unwrap();
+    assert!(groups.iter().any(|g| g.name == "billing" && g.archived));
+    let missing = PropertyGroup {
+        name: "nowhere".into(),
+        label: "x".into(),
+        display_order: 0,
+        hubspot_defined: false,
+        archived: false,
+    };
+    assert!(matches!(
+        store.replace_group(p, missing).await,
+        Err(Error::NotFound(_))
+    ));
 }

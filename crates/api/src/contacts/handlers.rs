@@ -5,7 +5,7 @@ use super::wire::{
     UpdateInput,
 };
 use crate::error::ApiError;
-use crate::extract::{JsonBody, PathParam, Portal, QueryParams};
+use crate::extract::{JsonBody, Path, Portal, QueryParams};
 use crate::wire::json;
 use crate::AppState;
 use axum::extract::{OriginalUri, State};
@@ -169,7 +169,7 @@ pub async fn create_contact(
 pub async fn get_contact(
     State(state): State<AppState>,
     Portal(portal): Portal,
-    PathParam(id): PathParam,
+    Path(id): Path<String>,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
     let read = ReadOptions::from_query(&query)?;
@@ -194,7 +194,7 @@ pub async fn get_contact(
 pub async fn update_contact(
     State(state): State<AppState>,
     Portal(portal): Portal,
-    PathParam(id): PathParam,
+    Path(id): Path<String>,
     query: QueryParams,
     JsonBody(input): JsonBody<UpdateInput>,
 ) -> Result<Response, ApiError> {
@@ -216,7 +216,7 @@ pub async fn update_contact(
 pub async fn archive_contact(
     State(state): State<AppState>,
     Portal(portal): Portal,
-    PathParam(id): PathParam,
+    Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let lookup = state.crm.lookup(portal, &id, None).await?;
     state.crm.archive_contact(portal, &lookup).await?;

@@ -1,6 +1,7 @@
 //! HubSpot's property type system: definitions, groups, the standard contact
 //! properties every portal starts with, and value validation.
 
+pub mod rules;
 mod schema;
 pub mod standard;
 mod value;

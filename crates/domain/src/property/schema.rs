@@ -31,6 +31,11 @@ impl PropertySchema {
         self.by_name.get(name)
     }
 
+    /// Every definition, archived ones included, in no particular order.
+    pub fn all(&self) -> impl Iterator<Item = &PropertyDefinition> {
+        self.by_name.values()
+    }
+
     /// Active definitions, in no particular order.
     pub fn active(&self) -> impl Iterator<Item = &PropertyDefinition> {
         self.by_name.values().filter(|d| !d.archived)
@@ -49,10 +54,15 @@ impl PropertySchema {
         let mut problems = Vec::new();
         for (name, value) in input {
             let Some(def) = self.get(name) else {
+                let message = if self.get_including_archived(name).is_some() {
+                    format!("Property \"{name}\" does not exist (it is archived)")
+                } else {
+                    format!("Property \"{name}\" does not exist")
+                };
                 problems.push(PropertyProblem::new(
                     name,
                     ProblemCode::PropertyDoesntExist,
-                    format!("Property \"{name}\" does not exist"),
+                    message,
                 ));
                 continue;
             };

@@ -189,7 +189,9 @@ pub fn is_iso_millis(text: &str) -> bool {
         })
 }
 
-const TIME_KEYS: [&str; 7] = [
+const TIME_KEYS: [&str; 9] = [
+    "startedAt",
+    "completedAt",
     "createdAt",
     "updatedAt",
     "archivedAt",
