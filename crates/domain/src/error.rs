@@ -49,6 +49,8 @@ pub enum ProblemCode {
     ValueTooLong,
     /// A JSON object or array where a property value belongs.
     InvalidValue,
+    /// An email address a GDPR delete has blocked.
+    BlockedEmail,
 }
 
 impl ProblemCode {
@@ -63,6 +65,7 @@ impl ProblemCode {
             ProblemCode::InvalidOption => "INVALID_OPTION",
             ProblemCode::ValueTooLong => "VALUE_TOO_LONG",
             ProblemCode::InvalidValue => "INVALID_VALUE",
+            ProblemCode::BlockedEmail => "BLOCKED_EMAIL",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod email;
 pub mod error;
 pub mod ids;
 pub mod property;
+pub mod search;
 pub mod store;
 pub mod time;
 

@@ -12,6 +12,7 @@ use crate::contact::{ChangeKind, Contact, ContactLookup, ContactWrite, RecordedC
 use crate::error::Result;
 use crate::ids::{ContactId, PortalId};
 use crate::property::{PropertyDefinition, PropertyGroup, PropertySchema};
+use crate::search::{SearchHits, SearchRequest};
 use crate::time::Timestamp;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -102,23 +103,81 @@ pub enum ArchiveOutcome {
     NotFound,
 }
 
+/// One write of a batch (a single write is a batch of one).
+#[derive(Clone, Debug)]
+pub enum ContactOp {
+    Create(ContactWrite),
+    /// Updates the active contact found by `lookup`.
+    Update {
+        lookup: ContactLookup,
+        write: ContactWrite,
+    },
+    /// Updates the active contact holding `key` of the identifying
+    /// `property`, or creates one. The write carries the property's value.
+    Upsert {
+        property: String,
+        key: String,
+        write: ContactWrite,
+    },
+}
+
+/// What one write did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpOutcome {
+    Created(Contact),
+    Updated(Contact),
+}
+
+impl OpOutcome {
+    pub fn contact(&self) -> &Contact {
+        match self {
+            OpOutcome::Created(c) | OpOutcome::Updated(c) => c,
+        }
+    }
+
+    pub fn into_contact(self) -> Contact {
+        match self {
+            OpOutcome::Created(c) | OpOutcome::Updated(c) => c,
+        }
+    }
+}
+
+/// How a batch treats a failing write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchMode {
+    /// The first failure fails the request; nothing is written.
+    AllOrNothing,
+    /// Each write stands alone; a failed one leaves nothing behind and is
+    /// reported in its place.
+    PerInput,
+}
+
+/// What a GDPR delete did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GdprOutcome {
+    /// The contact, its values and its history are gone.
+    Deleted(ContactId),
+    /// No contact had the email; it is now blocked.
+    EmailBlocked,
+}
+
 #[async_trait]
 pub trait ContactStore: Send + Sync {
-    /// Creates a contact from validated changes.
-    /// Fails with `ContactExists`/`UniqueValueTaken` when an identifying
-    /// value is held by another active contact.
-    async fn create_contact(&self, portal: PortalId, write: ContactWrite) -> Result<Contact>;
-
-    /// Applies validated changes to an active contact. Values equal to the
-    /// current ones are not changes; a write without changes records nothing.
-    async fn update_contact(
+    /// Applies writes in one transaction. With `AllOrNothing` the first
+    /// failure is returned and nothing is written; with `PerInput` each
+    /// write's result is returned in order. Identifying values (email,
+    /// additional emails, `hasUniqueValue` properties) are unique per
+    /// portal; values equal to the current ones are not changes; a write
+    /// without changes records nothing.
+    async fn apply(
         &self,
         portal: PortalId,
-        id: ContactId,
-        write: ContactWrite,
-    ) -> Result<Contact>;
+        ops: Vec<ContactOp>,
+        mode: BatchMode,
+    ) -> Result<Vec<Result<OpOutcome>>>;
 
-    /// An active contact (`archived == false`) or an archived one.
+    /// An active contact (`archived == false`) or an archived one. The id of
+    /// a contact merged into another resolves to the surviving contact.
     async fn find_contact(
         &self,
         portal: PortalId,
@@ -126,7 +185,36 @@ pub trait ContactStore: Send + Sync {
         archived: bool,
     ) -> Result<Option<Contact>>;
 
-    async fn archive_contact(&self, portal: PortalId, id: ContactId) -> Result<ArchiveOutcome>;
+    /// Several contacts by id, in the order asked, merged ids resolved;
+    /// ids not found are left out.
+    async fn find_contacts(
+        &self,
+        portal: PortalId,
+        ids: &[ContactId],
+        archived: bool,
+    ) -> Result<Vec<Contact>>;
+
+    /// Archives contacts, one outcome per id, in one transaction.
+    async fn archive_contacts(
+        &self,
+        portal: PortalId,
+        ids: &[ContactId],
+    ) -> Result<Vec<ArchiveOutcome>>;
+
+    /// Merges `secondary` into `primary` (both active): the primary keeps
+    /// its id and gains what [`crate::contact::merged_values`] gives it and
+    /// the secondary's history; the secondary's id resolves to it after.
+    async fn merge_contacts(
+        &self,
+        portal: PortalId,
+        primary: ContactId,
+        secondary: ContactId,
+        at: Timestamp,
+    ) -> Result<Contact>;
+
+    /// Permanently removes a contact (by id or email) with its values and
+    /// history; an unknown email is blocked instead.
+    async fn gdpr_delete(&self, portal: PortalId, lookup: &ContactLookup) -> Result<GdprOutcome>;
 
     /// Up to `limit` contacts with `id >= from`, in id order.
     async fn list_contacts(&self, portal: PortalId, query: ListQuery) -> Result<Vec<Contact>>;
@@ -137,6 +225,51 @@ pub trait ContactStore: Send + Sync {
         portal: PortalId,
         ids: &[ContactId],
     ) -> Result<HashMap<ContactId, Vec<RecordedChange>>>;
+
+    /// Active contacts matching a validated search; sees every write that
+    /// has returned.
+    async fn search(&self, portal: PortalId, request: SearchRequest) -> Result<SearchHits>;
+
+    /// Creates one contact.
+    async fn create_contact(&self, portal: PortalId, write: ContactWrite) -> Result<Contact> {
+        single(
+            self.apply(
+                portal,
+                vec![ContactOp::Create(write)],
+                BatchMode::AllOrNothing,
+            )
+            .await?,
+        )
+    }
+
+    /// Updates one active contact.
+    async fn update_contact(
+        &self,
+        portal: PortalId,
+        id: ContactId,
+        write: ContactWrite,
+    ) -> Result<Contact> {
+        let op = ContactOp::Update {
+            lookup: ContactLookup::Id(id),
+            write,
+        };
+        single(
+            self.apply(portal, vec![op], BatchMode::AllOrNothing)
+                .await?,
+        )
+    }
+
+    async fn archive_contact(&self, portal: PortalId, id: ContactId) -> Result<ArchiveOutcome> {
+        let mut outcomes = self.archive_contacts(portal, &[id]).await?;
+        Ok(outcomes.pop().unwrap_or(ArchiveOutcome::NotFound))
+    }
+}
+
+fn single(mut outcomes: Vec<Result<OpOutcome>>) -> Result<Contact> {
+    match outcomes.pop() {
+        Some(outcome) => outcome.map(OpOutcome::into_contact),
+        None => Err(crate::Error::internal("a batch of one returned nothing")),
+    }
 }
 
 /// One change event, recorded in the transaction of the change.

@@ -92,6 +92,18 @@ impl Connections {
         F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
+        self.write_then(f, |_, _| Ok(())).await
+    }
+
+    /// Like [`Connections::write`], then runs `then` after the commit while
+    /// still holding the writer: derived state (the search index) is
+    /// updated in commit order, before the write returns.
+    pub async fn write_then<R, F, T>(&self, f: F, then: T) -> Result<R>
+    where
+        F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
+        T: FnOnce(&Connection, &R) -> Result<()> + Send + 'static,
+        R: Send + 'static,
+    {
         let writer = Arc::clone(&self.writer);
         tokio::task::spawn_blocking(move || {
             let mut conn = writer.lock().unwrap_or_else(PoisonError::into_inner);
@@ -100,6 +112,7 @@ impl Connections {
                 .map_err(internal)?;
             let out = f(&tx)?;
             tx.commit().map_err(internal)?;
+            then(&conn, &out)?;
             Ok(out)
         })
         .await

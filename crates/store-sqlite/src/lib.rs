@@ -15,8 +15,11 @@ pub mod migrations;
 mod outbox;
 mod portals;
 mod properties;
+mod search_index;
 
 use connection::Connections;
+use contacts::Indexed;
+use search_index::SearchIndexes;
 use spoke_domain::ids::PortalId;
 use spoke_domain::property::PropertySchema;
 use spoke_domain::{Error, Result};
@@ -58,24 +61,73 @@ struct Inner {
     /// a hit here saves a read transaction. Tokens are never deleted today;
     /// whatever revokes one must also remove it here.
     tokens: RwLock<HashMap<[u8; 32], PortalId>>,
+    /// The search index of every portal.
+    indexes: SearchIndexes,
 }
 
 impl SqliteStore {
     /// Opens (creating when missing) the database and applies migrations.
+    /// Opens (creating when missing) the database, applies migrations and
+    /// builds the search index of every portal.
     pub fn open(options: &SqliteOptions) -> Result<SqliteStore> {
         let connections = Connections::open(options)?;
         connections.with_writer(|conn| migrations::apply(conn).map_err(internal))?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             inner: Arc::new(Inner {
                 connections,
                 schemas: RwLock::new(HashMap::new()),
                 tokens: RwLock::new(HashMap::new()),
+                indexes: SearchIndexes::default(),
             }),
-        })
+        };
+        store.connections().with_writer(|conn| {
+            let portals: Vec<i64> = conn
+                .prepare("SELECT id FROM portals ORDER BY id")
+                .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+                .map_err(internal)?;
+            for portal in portals.into_iter().map(PortalId) {
+                let started = std::time::Instant::now();
+                let schema = properties::load_schema(conn, portal)?;
+                store.indexes().rebuild(conn, portal, &schema)?;
+                let count = store.indexes().get(portal).map_or(0, |i| {
+                    i.read().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+                });
+                tracing::info!(%portal, contacts = count, millis = started.elapsed().as_millis() as u64, "search index built");
+            }
+            Ok(())
+        })?;
+        Ok(store)
     }
 
     fn connections(&self) -> &Connections {
         &self.inner.connections
+    }
+
+    fn indexes(&self) -> &SearchIndexes {
+        &self.inner.indexes
+    }
+
+    /// Runs a contact write; once committed, applies its index changes
+    /// under the writer (see [`search_index`]).
+    async fn write_indexed<R, F>(
+        &self,
+        portal: PortalId,
+        schema: Arc<PropertySchema>,
+        f: F,
+    ) -> Result<R>
+    where
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<Indexed<R>> + Send + 'static,
+        R: Send + 'static,
+    {
+        let store = self.clone();
+        let (out, _) = self
+            .connections()
+            .write_then(f, move |_, (_, changes): &Indexed<R>| {
+                store.indexes().apply(portal, &schema, changes);
+                Ok(())
+            })
+            .await?;
+        Ok(out)
     }
 }
 

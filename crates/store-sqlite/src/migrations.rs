@@ -5,10 +5,16 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Every migration, oldest first: (name, SQL).
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        "0002_search_merge_gdpr",
+        include_str!("../migrations/0002_search_merge_gdpr.sql"),
+    ),
+];
 
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.execute_batch(

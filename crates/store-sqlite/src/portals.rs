@@ -22,38 +22,46 @@ impl PortalStore for SqliteStore {
         chosen: Option<[u8; 32]>,
         for_new_portal: [u8; 32],
     ) -> Result<DefaultPortal> {
+        let store = self.clone();
         self.connections()
-            .write(move |tx| {
-                let existing: Option<i64> = tx
-                    .query_row("SELECT id FROM portals WHERE is_default = 1", [], |r| {
-                        r.get(0)
-                    })
-                    .optional()
-                    .map_err(internal)?;
-                let (portal, created) = match existing {
-                    Some(id) => (PortalId(id), false),
-                    None => (create_portal(tx, "Default portal", true)?, true),
-                };
-                properties::install_standard(tx, portal)?;
-                match chosen {
-                    Some(hash) => add_token(tx, portal, hash)?,
-                    None if created => add_token(tx, portal, for_new_portal)?,
-                    None => {}
-                }
-                Ok(DefaultPortal { portal, created })
-            })
+            .write_then(
+                move |tx| {
+                    let existing: Option<i64> = tx
+                        .query_row("SELECT id FROM portals WHERE is_default = 1", [], |r| {
+                            r.get(0)
+                        })
+                        .optional()
+                        .map_err(internal)?;
+                    let (portal, created) = match existing {
+                        Some(id) => (PortalId(id), false),
+                        None => (create_portal(tx, "Default portal", true)?, true),
+                    };
+                    properties::install_standard(tx, portal)?;
+                    match chosen {
+                        Some(hash) => add_token(tx, portal, hash)?,
+                        None if created => add_token(tx, portal, for_new_portal)?,
+                        None => {}
+                    }
+                    Ok(DefaultPortal { portal, created })
+                },
+                move |conn, default| store.index_new_portal(conn, default.portal),
+            )
             .await
     }
 
     async fn create_portal(&self, name: &str, token_hash: [u8; 32]) -> Result<PortalId> {
         let name = name.to_string();
+        let store = self.clone();
         self.connections()
-            .write(move |tx| {
-                let portal = create_portal(tx, &name, false)?;
-                properties::install_standard(tx, portal)?;
-                add_token(tx, portal, token_hash)?;
-                Ok(portal)
-            })
+            .write_then(
+                move |tx| {
+                    let portal = create_portal(tx, &name, false)?;
+                    properties::install_standard(tx, portal)?;
+                    add_token(tx, portal, token_hash)?;
+                    Ok(portal)
+                },
+                move |conn, portal| store.index_new_portal(conn, *portal),
+            )
             .await
     }
 
@@ -80,6 +88,17 @@ impl PortalStore for SqliteStore {
             cache.insert(token_hash, portal);
         }
         Ok(portal)
+    }
+}
+
+impl SqliteStore {
+    /// Gives a portal that has none an (empty or built) search index.
+    fn index_new_portal(&self, conn: &rusqlite::Connection, portal: PortalId) -> Result<()> {
+        if self.indexes().get(portal).is_none() {
+            let schema = properties::load_schema(conn, portal)?;
+            self.indexes().rebuild(conn, portal, &schema)?;
+        }
+        Ok(())
     }
 }
 

@@ -40,7 +40,7 @@ pub(crate) fn install_standard(tx: &Transaction<'_>, portal: PortalId) -> Result
     Ok(())
 }
 
-fn load_schema(conn: &Connection, portal: PortalId) -> Result<PropertySchema> {
+pub(crate) fn load_schema(conn: &Connection, portal: PortalId) -> Result<PropertySchema> {
     let mut stmt = conn
         .prepare_cached("SELECT definition FROM properties WHERE portal_id = ?1")
         .map_err(internal)?;
@@ -275,15 +275,26 @@ impl PropertyStore for SqliteStore {
         def: PropertyDefinition,
         reencode: bool,
     ) -> Result<PropertyDefinition> {
+        let store = self.clone();
         let replaced = self
             .connections()
-            .write(move |tx| {
-                if reencode {
-                    reencode_values(tx, portal, &def)?;
-                }
-                save_definition(tx, portal, &def)?;
-                Ok(def)
-            })
+            .write_then(
+                move |tx| {
+                    if reencode {
+                        reencode_values(tx, portal, &def)?;
+                    }
+                    save_definition(tx, portal, &def)?;
+                    Ok(def)
+                },
+                move |conn, _| {
+                    // Values were re-encoded: index the portal afresh.
+                    if reencode {
+                        let schema = load_schema(conn, portal)?;
+                        store.indexes().rebuild(conn, portal, &schema)?;
+                    }
+                    Ok(())
+                },
+            )
             .await;
         self.forget_schema(portal);
         replaced
@@ -291,29 +302,39 @@ impl PropertyStore for SqliteStore {
 
     async fn archive_property(&self, portal: PortalId, name: &str, at: Timestamp) -> Result<()> {
         let name = name.to_string();
+        let dropped = name.clone();
+        let store = self.clone();
         let archived = self
             .connections()
-            .write(move |tx| {
-                let json: Option<String> = tx
-                    .query_row(
-                        "SELECT definition FROM properties WHERE portal_id = ?1 AND name = ?2",
-                        params![portal.0, name],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(internal)?;
-                let mut def: PropertyDefinition = match json {
-                    Some(json) => serde_json::from_str(&json).map_err(internal)?,
-                    None => return Err(Error::NotFound(format!("Property {name} does not exist"))),
-                };
-                if !def.archived {
-                    def.archived = true;
-                    def.archived_at = Some(at);
-                    def.updated_at = Some(at);
-                    save_definition(tx, portal, &def)?;
-                }
-                Ok(())
-            })
+            .write_then(
+                move |tx| {
+                    let json: Option<String> = tx
+                        .query_row(
+                            "SELECT definition FROM properties WHERE portal_id = ?1 AND name = ?2",
+                            params![portal.0, name],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(internal)?;
+                    let mut def: PropertyDefinition = match json {
+                        Some(json) => serde_json::from_str(&json).map_err(internal)?,
+                        None => {
+                            return Err(Error::NotFound(format!("Property {name} does not exist")))
+                        }
+                    };
+                    if !def.archived {
+                        def.archived = true;
+                        def.archived_at = Some(at);
+                        def.updated_at = Some(at);
+                        save_definition(tx, portal, &def)?;
+                    }
+                    Ok(())
+                },
+                move |_, _| {
+                    store.indexes().drop_property(portal, &dropped);
+                    Ok(())
+                },
+            )
             .await;
         self.forget_schema(portal);
         archived

@@ -118,7 +118,7 @@ pub async fn list_contacts(
     let paging = page.next_after.map(|next| ForwardPaging {
         next: NextPage {
             after: next.to_string(),
-            link: next_link(uri.path(), &query, &next.to_string()),
+            link: Some(next_link(uri.path(), &query, &next.to_string())),
         },
     });
     Ok(json(StatusCode::OK, &Collection { results, paging }))

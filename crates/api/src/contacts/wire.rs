@@ -171,7 +171,8 @@ impl SimplePublicObject {
 #[derive(Serialize)]
 pub struct NextPage {
     pub after: String,
-    pub link: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// `ForwardPaging`.
@@ -183,6 +184,92 @@ pub struct ForwardPaging {
 /// `CollectionResponseSimplePublicObjectWithAssociationsForwardPaging`.
 #[derive(Serialize)]
 pub struct Collection {
+    pub results: Vec<SimplePublicObject>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paging: Option<ForwardPaging>,
+}
+
+/// `SimplePublicUpsertObject`: a `SimplePublicObject` and whether it was
+/// created.
+#[derive(Serialize)]
+pub struct UpsertObject {
+    #[serde(flatten)]
+    pub object: SimplePublicObject,
+    pub new: bool,
+}
+
+/// `SimplePublicObjectBatchInputForCreate`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchCreateItem {
+    pub properties: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub associations: Vec<Value>,
+    pub object_write_trace_id: Option<String>,
+}
+
+/// `SimplePublicObjectBatchInput` and `…Upsert`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchWriteItem {
+    pub id: Value,
+    pub id_property: Option<String>,
+    pub object_write_trace_id: Option<String>,
+    pub properties: serde_json::Map<String, Value>,
+}
+
+/// `{ "inputs": [...] }`.
+#[derive(Deserialize)]
+pub struct Inputs<T> {
+    pub inputs: Vec<T>,
+}
+
+/// `SimplePublicObjectId`.
+#[derive(Deserialize)]
+pub struct ObjectId {
+    pub id: Value,
+}
+
+/// `BatchReadInputSimplePublicObjectId`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchReadInput {
+    #[serde(default)]
+    pub properties: Vec<String>,
+    #[serde(default)]
+    pub properties_with_history: Vec<String>,
+    pub id_property: Option<String>,
+    pub inputs: Vec<ObjectId>,
+}
+
+/// `PublicMergeInput`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeInput {
+    pub primary_object_id: Value,
+    pub object_id_to_merge: Value,
+}
+
+/// `PublicGdprDeleteInput`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GdprDeleteInput {
+    pub object_id: Value,
+    pub id_property: Option<String>,
+}
+
+/// Ids arrive as strings, or as numbers from hand-written clients.
+pub fn id_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `CollectionResponseWithTotalSimplePublicObjectForwardPaging`.
+#[derive(Serialize)]
+pub struct SearchResults {
+    pub total: u64,
     pub results: Vec<SimplePublicObject>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paging: Option<ForwardPaging>,

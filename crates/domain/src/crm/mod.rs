@@ -1,8 +1,11 @@
 //! The operations every HTTP façade (v3, date-versioned, legacy v1) calls:
 //! validation, lookups and paging on top of a [`Store`].
 
+mod batch;
 mod contacts;
 mod properties;
+
+pub use batch::{BatchInput, BatchKind, BatchRead, SearchPage};
 
 use crate::contact::Contact;
 use crate::error::{Error, Result};

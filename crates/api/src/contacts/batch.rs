@@ -1,0 +1,229 @@
+//! `batch/create`, `batch/read`, `batch/update`, `batch/upsert` and
+//! `batch/archive`.
+
+use super::wire::{
+    id_text, input_values, BatchCreateItem, BatchReadInput, BatchWriteItem, Inputs, ObjectId,
+    Selection, SimplePublicObject, UpsertObject,
+};
+use crate::error::{ApiError, StandardError};
+use crate::extract::{JsonBody, Portal, QueryParams};
+use crate::wire::BatchResponse;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use spoke_domain::contact::ChangeSource;
+use spoke_domain::crm::{BatchInput, BatchKind};
+use spoke_domain::store::OpOutcome;
+use spoke_domain::time::Timestamp;
+use spoke_domain::Error;
+use spoke_domain::Result as DomainResult;
+
+/// Results and per-input errors of a batch write, each error naming its
+/// input's `objectWriteTraceId` when it had one.
+fn split<T>(
+    outcomes: Vec<DomainResult<OpOutcome>>,
+    traces: &[Option<String>],
+    mut to_wire: impl FnMut(OpOutcome) -> T,
+) -> Result<(Vec<T>, Vec<StandardError>), ApiError> {
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for (outcome, trace) in outcomes.into_iter().zip(traces) {
+        match outcome {
+            Ok(outcome) => results.push(to_wire(outcome)),
+            Err(err @ Error::Internal(_)) => return Err(err.into()),
+            Err(err) => {
+                let context: Vec<(&str, String)> = trace
+                    .iter()
+                    .map(|t| ("objectWriteTraceId", t.clone()))
+                    .collect();
+                errors.push(StandardError::new(err, &context));
+            }
+        }
+    }
+    Ok((results, errors))
+}
+
+fn write_inputs(items: Vec<BatchWriteItem>) -> (Vec<BatchInput>, Vec<Option<String>>) {
+    let traces = items
+        .iter()
+        .map(|i| i.object_write_trace_id.clone())
+        .collect();
+    let inputs = items
+        .into_iter()
+        .map(|i| BatchInput {
+            properties: input_values(i.properties),
+            id: Some(id_text(&i.id)),
+            id_property: i.id_property,
+            object_write_trace_id: i.object_write_trace_id,
+        })
+        .collect();
+    (inputs, traces)
+}
+
+/// `POST …/batch/create`: 201, or 207 with per-input errors when inputs
+/// carry an `objectWriteTraceId`.
+pub async fn batch_create_contacts(
+    State(state): State<AppState>,
+    Portal(portal): Portal,
+    JsonBody(batch): JsonBody<Inputs<BatchCreateItem>>,
+) -> Result<Response, ApiError> {
+    let started = Timestamp::now();
+    if batch.inputs.iter().any(|i| !i.associations.is_empty()) {
+        return Err(Error::invalid_field(
+            "inputs.associations",
+            "Spoke does not store associations yet: send the contacts without them.",
+        )
+        .into());
+    }
+    let traces: Vec<Option<String>> = batch
+        .inputs
+        .iter()
+        .map(|i| i.object_write_trace_id.clone())
+        .collect();
+    let inputs = batch
+        .inputs
+        .into_iter()
+        .map(|i| BatchInput {
+            properties: input_values(i.properties),
+            object_write_trace_id: i.object_write_trace_id,
+            ..BatchInput::default()
+        })
+        .collect();
+    let outcomes = state
+        .crm
+        .write_batch(portal, BatchKind::Create, inputs, ChangeSource::api())
+        .await?;
+    let schema = state.crm.schema(portal).await?;
+    let (results, errors) = split(outcomes, &traces, |o| {
+        SimplePublicObject::new(o.contact(), &Selection::AllSet, Some(&schema), None)
+    })?;
+    Ok(BatchResponse::respond(
+        results,
+        errors,
+        started,
+        StatusCode::CREATED,
+    ))
+}
+
+/// `POST …/batch/update`: 200, or 207.
+pub async fn batch_update_contacts(
+    State(state): State<AppState>,
+    Portal(portal): Portal,
+    JsonBody(batch): JsonBody<Inputs<BatchWriteItem>>,
+) -> Result<Response, ApiError> {
+    let started = Timestamp::now();
+    let (inputs, traces) = write_inputs(batch.inputs);
+    let outcomes = state
+        .crm
+        .write_batch(portal, BatchKind::Update, inputs, ChangeSource::api())
+        .await?;
+    let schema = state.crm.schema(portal).await?;
+    let (results, errors) = split(outcomes, &traces, |o| {
+        SimplePublicObject::new(o.contact(), &Selection::AllSet, Some(&schema), None)
+    })?;
+    Ok(BatchResponse::respond(
+        results,
+        errors,
+        started,
+        StatusCode::OK,
+    ))
+}
+
+/// `POST …/batch/upsert`: 200, or 207; each result says whether it is new.
+pub async fn batch_upsert_contacts(
+    State(state): State<AppState>,
+    Portal(portal): Portal,
+    JsonBody(batch): JsonBody<Inputs<BatchWriteItem>>,
+) -> Result<Response, ApiError> {
+    let started = Timestamp::now();
+    let (inputs, traces) = write_inputs(batch.inputs);
+    let outcomes = state
+        .crm
+        .write_batch(portal, BatchKind::Upsert, inputs, ChangeSource::api())
+        .await?;
+    let schema = state.crm.schema(portal).await?;
+    let (results, errors) = split(outcomes, &traces, |o| UpsertObject {
+        new: matches!(o, OpOutcome::Created(_)),
+        object: SimplePublicObject::new(o.contact(), &Selection::AllSet, Some(&schema), None),
+    })?;
+    Ok(BatchResponse::respond(
+        results,
+        errors,
+        started,
+        StatusCode::OK,
+    ))
+}
+
+/// `POST …/batch/read`: 200, or 207 naming the ids not found.
+pub async fn batch_read_contacts(
+    State(state): State<AppState>,
+    Portal(portal): Portal,
+    query: QueryParams,
+    JsonBody(batch): JsonBody<BatchReadInput>,
+) -> Result<Response, ApiError> {
+    let started = Timestamp::now();
+    let archived = query.bool("archived")?.unwrap_or(false);
+    let ids: Vec<String> = batch.inputs.iter().map(|i| id_text(&i.id)).collect();
+    let with_history = !batch.properties_with_history.is_empty();
+    let read = state
+        .crm
+        .batch_read(
+            portal,
+            &ids,
+            batch.id_property.as_deref(),
+            archived,
+            with_history,
+        )
+        .await?;
+    let selection = if batch.properties.is_empty() {
+        Selection::Defaults
+    } else {
+        Selection::Named(batch.properties)
+    };
+    let schema = state.crm.schema(portal).await?;
+    let histories = if with_history {
+        Some(
+            state
+                .crm
+                .property_history(portal, &read.found, &batch.properties_with_history)
+                .await?,
+        )
+    } else {
+        None
+    };
+    let results = read
+        .found
+        .iter()
+        .map(|c| {
+            let history = histories.as_ref().and_then(|h| h.get(&c.id));
+            SimplePublicObject::new(c, &selection, Some(&schema), history)
+        })
+        .collect();
+    let mut errors = Vec::new();
+    if !read.missing.is_empty() {
+        let err = Error::NotFound(
+            "Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid."
+                .into(),
+        );
+        let context: Vec<(&str, String)> = read.missing.into_iter().map(|id| ("ids", id)).collect();
+        errors.push(StandardError::new(err, &context));
+    }
+    Ok(BatchResponse::respond(
+        results,
+        errors,
+        started,
+        StatusCode::OK,
+    ))
+}
+
+/// `POST …/batch/archive`: 204; ids that name no contact are skipped.
+pub async fn batch_archive_contacts(
+    State(state): State<AppState>,
+    Portal(portal): Portal,
+    JsonBody(batch): JsonBody<Inputs<ObjectId>>,
+) -> Result<Response, ApiError> {
+    let ids: Vec<String> = batch.inputs.iter().map(|i| id_text(&i.id)).collect();
+    state.crm.batch_archive(portal, &ids).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
