@@ -42,7 +42,8 @@ impl Connections {
                  PRAGMA synchronous = {};
                  PRAGMA busy_timeout = 5000;
                  PRAGMA cache_size = -65536;
-                 PRAGMA temp_store = MEMORY;",
+                 PRAGMA temp_store = MEMORY;
+                 PRAGMA secure_delete = ON;",
                 options.synchronous.pragma()
             ))
             .map_err(internal)?;

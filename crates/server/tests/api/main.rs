@@ -3,8 +3,10 @@
 
 mod auth;
 mod contacts_archive;
+mod contacts_batch;
 mod contacts_create;
 mod contacts_list;
+mod contacts_merge;
 mod contacts_read;
 mod contacts_update;
 mod custom_values;
@@ -16,4 +18,6 @@ mod properties_batch;
 mod properties_v1;
 mod property_groups;
 mod routing;
+mod search;
+mod search_random;
 mod storage;

@@ -291,10 +291,23 @@ impl ContactStore for SqliteStore {
         let schema = self.property_schema(portal).await?;
         let lookup = lookup.clone();
         let indexing = schema.clone();
-        self.write_indexed(portal, indexing, move |tx| {
-            gdpr::delete(tx, &schema, portal, &lookup)
-        })
-        .await
+        let outcome = self
+            .write_indexed(portal, indexing, move |tx| {
+                gdpr::delete(tx, &schema, portal, &lookup)
+            })
+            .await?;
+        // Deleted content is zeroed in the database (secure_delete); the
+        // write-ahead log still holds older page images until checkpointed.
+        self.connections()
+            .write_then(
+                |_| Ok(()),
+                |conn, _| {
+                    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                        .map_err(internal)
+                },
+            )
+            .await?;
+        Ok(outcome)
     }
 
     async fn list_contacts(&self, portal: PortalId, query: ListQuery) -> Result<Vec<Contact>> {
