@@ -107,6 +107,17 @@ impl Connection {
 
     /// Sends one request and returns the response's status code.
     async fn exchange(&mut self, request: &[u8]) -> std::io::Result<u16> {
+        self.exchange_keeping(request, false)
+            .await
+            .map(|(status, _)| status)
+    }
+
+    /// Sends one request; returns the status and, when asked, the body.
+    async fn exchange_keeping(
+        &mut self,
+        request: &[u8],
+        keep: bool,
+    ) -> std::io::Result<(u16, Vec<u8>)> {
         self.stream.write_all(request).await?;
         let bad =
             |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
@@ -129,8 +140,13 @@ impl Connection {
                 while self.buf.len() < total {
                     self.fill().await?;
                 }
+                let body = if keep {
+                    self.buf[end + 4..total].to_vec()
+                } else {
+                    Vec::new()
+                };
                 self.buf.drain(..total);
-                return Ok(status);
+                return Ok((status, body));
             }
             self.fill().await?;
         }
@@ -145,6 +161,23 @@ impl Connection {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         Ok(())
+    }
+}
+
+/// One POST with a JSON body; the JSON answer when it is a 200.
+pub async fn fetch_json(
+    addr: SocketAddr,
+    token: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Option<serde_json::Value> {
+    let mut conn = Connection::open(addr).await.ok()?;
+    let mut request = Vec::new();
+    Call::post(path, serde_json::to_vec(body).ok()?)
+        .encode(&format!("Bearer {token}"), &mut request);
+    match conn.exchange_keeping(&request, true).await.ok()? {
+        (200, bytes) => serde_json::from_slice(&bytes).ok(),
+        _ => None,
     }
 }
 

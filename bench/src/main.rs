@@ -3,7 +3,10 @@
 //! machine is shared and noisy; medians over several interleaved rounds.
 
 mod data;
+mod ingest;
 mod load;
+mod memory;
+mod search;
 
 use clap::{Parser, Subcommand};
 use load::{median, Call, RunStats, Stop};
@@ -17,21 +20,47 @@ struct Cli {
     command: Command,
 }
 
+/// The Spoke under test.
 #[derive(clap::Args, Clone)]
-struct Target {
+pub struct Target {
     /// Address of a running Spoke.
     #[arg(long)]
-    addr: SocketAddr,
+    pub addr: SocketAddr,
     /// Access token of the portal to load.
     #[arg(long)]
-    token: String,
-    /// Pid of the server, to report its CPU time per request.
+    pub token: String,
+    /// Pid of the server, to report its CPU time per request and memory.
     #[arg(long)]
-    server_pid: Option<u32>,
+    pub server_pid: Option<u32>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create contacts through batch/create, then the raw SQLite insert
+    /// rate of plain contact rows as the reference.
+    Ingest {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: u64,
+        /// Inputs per request.
+        #[arg(long, default_value_t = 100)]
+        batch: u64,
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+        /// Rows of the raw SQLite reference (0 to skip it).
+        #[arg(long, default_value_t = 200_000)]
+        reference_rows: u64,
+    },
+    /// The five search shapes, then GET /health, at N clients.
+    Search {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// One fixed GET, for ad-hoc measurements.
     Get {
         #[command(flatten)]
@@ -76,6 +105,25 @@ fn main() {
         .build()
         .expect("runtime");
     match cli.command {
+        Command::Ingest {
+            target,
+            contacts,
+            batch,
+            connections,
+            reference_rows,
+        } => runtime.block_on(async {
+            let served = ingest::ingest(&target, contacts, batch, connections).await;
+            if reference_rows > 0 {
+                std::thread::sleep(ingest::pause());
+                let raw = ingest::raw_sqlite_inserts(reference_rows, batch);
+                println!("ingest / raw SQLite: {:.2}", served / raw);
+            }
+        }),
+        Command::Search {
+            target,
+            connections,
+            seconds,
+        } => runtime.block_on(search::search(&target, connections, seconds)),
         Command::Get {
             target,
             path,

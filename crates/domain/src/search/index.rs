@@ -49,7 +49,8 @@ impl Ord for Num {
 #[derive(Clone, Debug)]
 enum Postings {
     One(u32),
-    Many(RoaringBitmap),
+    /// Boxed: most postings hold one id, and the enum stays 16 bytes.
+    Many(Box<RoaringBitmap>),
 }
 
 impl Postings {
@@ -58,7 +59,7 @@ impl Postings {
             Postings::One(existing) if *existing == id => {}
             Postings::One(existing) => {
                 let bitmap: RoaringBitmap = [*existing, id].into_iter().collect();
-                *self = Postings::Many(bitmap);
+                *self = Postings::Many(Box::new(bitmap));
             }
             Postings::Many(bitmap) => {
                 bitmap.insert(id);
@@ -85,12 +86,26 @@ impl Postings {
         }
     }
 
+    fn first(&self) -> u32 {
+        match self {
+            Postings::One(id) => *id,
+            Postings::Many(bitmap) => bitmap.min().unwrap_or(0),
+        }
+    }
+
+    fn last(&self) -> u32 {
+        match self {
+            Postings::One(id) => *id,
+            Postings::Many(bitmap) => bitmap.max().unwrap_or(0),
+        }
+    }
+
     fn add_to(&self, out: &mut RoaringBitmap) {
         match self {
             Postings::One(id) => {
                 out.insert(*id);
             }
-            Postings::Many(bitmap) => *out |= bitmap,
+            Postings::Many(bitmap) => *out |= bitmap.as_ref(),
         }
     }
 }
@@ -324,6 +339,11 @@ impl SearchIndex {
         if filter.property == "hs_object_id" {
             return self.object_ids(&filter.predicate);
         }
+        if filter.property == "createdate" {
+            if let Predicate::Range(low, high) = &filter.predicate {
+                return self.created_between(low, high);
+            }
+        }
         let Some(index) = self.properties.get(&filter.property) else {
             return RoaringBitmap::new();
         };
@@ -379,6 +399,34 @@ impl SearchIndex {
             }
         }
         out & &self.all
+    }
+
+    /// A `createdate` range is an id range: ids are allocated in creation
+    /// order and creation times never decrease within a portal, so the
+    /// range runs from the first id of its first time to the last id of its
+    /// last time.
+    fn created_between(&self, low: &Bound, high: &Bound) -> RoaringBitmap {
+        let mut out = RoaringBitmap::new();
+        let Some(index) = self.properties.get("createdate") else {
+            return out;
+        };
+        let (Some(l), Some(h)) = (edge_number(low), edge_number(high)) else {
+            return out;
+        };
+        if !sensible(&l, &h) {
+            return out;
+        }
+        let first = index.numbers.range((l, h)).next().map(|(_, p)| p.first());
+        let last = index
+            .numbers
+            .range((l, h))
+            .next_back()
+            .map(|(_, p)| p.last());
+        if let (Some(first), Some(last)) = (first, last) {
+            out.insert_range(first..=last);
+            out &= &self.all;
+        }
+        out
     }
 
     /// One word of the free-text query: a prefix of a token of any
@@ -441,7 +489,9 @@ impl SearchIndex {
         let mut visit = |postings: &Postings, out: &mut Vec<u32>| -> bool {
             match postings {
                 Postings::One(id) => matched.contains(*id) && emit(*id, out),
-                Postings::Many(bitmap) => (bitmap & matched).iter().any(|id| emit(id, out)),
+                Postings::Many(bitmap) => {
+                    (bitmap.as_ref() & matched).iter().any(|id| emit(id, out))
+                }
             }
         };
         if let Some(index) = self.properties.get(&sort.property) {
@@ -800,6 +850,56 @@ mod tests {
             index.properties["tags"].distinct_texts(),
             1,
             "emptied values are dropped"
+        );
+    }
+
+    #[test]
+    fn createdate_ranges_are_id_ranges_over_equal_times() {
+        let schema = schema();
+        let mut index = SearchIndex::new();
+        // Creation times never decrease; batches share a time.
+        for (id, ms) in [
+            (1, 1000),
+            (2, 1000),
+            (3, 2000),
+            (4, 2000),
+            (5, 2000),
+            (6, 3500),
+        ] {
+            let mut c = contact(id, &[]);
+            c.created_at = Timestamp::from_millis(ms).unwrap();
+            index.add(&c, &schema);
+        }
+        let mut gone = contact(4, &[]);
+        gone.created_at = Timestamp::from_millis(2000).unwrap();
+        index.remove(&gone, &schema);
+        let between = |lo: &str, hi: &str| {
+            let filter = FilterInput {
+                property_name: Some("createdate".into()),
+                operator: Some("BETWEEN".into()),
+                value: Some(lo.into()),
+                high_value: Some(hi.into()),
+                ..FilterInput::default()
+            };
+            ids(&index, &schema, vec![vec![filter]])
+        };
+        assert_eq!(
+            between("1000", "2000"),
+            [1, 2, 3, 5],
+            "archived 4 stays out"
+        );
+        assert_eq!(between("1001", "3499"), [3, 5]);
+        assert_eq!(between("2001", "3499"), Vec::<i64>::new());
+        assert_eq!(between("0", "999"), Vec::<i64>::new());
+        assert_eq!(between("3500", "9999"), [6]);
+        assert_eq!(between("3000", "1000"), Vec::<i64>::new());
+        assert_eq!(
+            ids(&index, &schema, vec![vec![f("createdate", "LT", "2000")]]),
+            [1, 2]
+        );
+        assert_eq!(
+            ids(&index, &schema, vec![vec![f("createdate", "GT", "1000")]]),
+            [3, 5, 6]
         );
     }
 

@@ -116,7 +116,7 @@ enum Kind {
 
 fn kind(property: &str) -> Kind {
     match property {
-        "score" => Kind::Number,
+        "score" | "createdate" => Kind::Number,
         "joined" => Kind::Date,
         "vip" | "lifecyclestage" => Kind::Exact,
         "tags" => Kind::Multi,
@@ -225,8 +225,9 @@ fn matches(f: &Filter, contact: &Values) -> bool {
     }
 }
 
-fn random_filter(rng: &mut Rng) -> Filter {
-    const PROPERTIES: [&str; 9] = [
+fn random_filter(rng: &mut Rng, created: &[i64]) -> Filter {
+    const PROPERTIES: [&str; 10] = [
+        "createdate",
         "firstname",
         "lastname",
         "email",
@@ -249,6 +250,9 @@ fn random_filter(rng: &mut Rng) -> Filter {
                 .to_string(),
             "joined" => day_millis(rng.pick(&DAYS)).to_string(),
             "vip" => rng.pick(&["true", "false"]).to_string(),
+            "createdate" => {
+                (created[rng.below(created.len())] + rng.below(3) as i64 - 1).to_string()
+            }
             "lifecyclestage" => rng.pick(&STAGES).to_string(),
             _ => rng.pick(&TAGS).to_string(),
         }
@@ -378,14 +382,41 @@ async fn search_agrees_with_a_plain_evaluation() {
     let app = spawn().await;
     define_properties(&app).await;
     let mut contacts: BTreeMap<i64, Values> = BTreeMap::new();
+    let mut created_times: Vec<i64> = Vec::new();
     let mut created = 0usize;
     for round in 0..4 {
         // Writes: creates, then updates and archives of existing contacts.
-        for _ in 0..60 {
-            created += 1;
-            let values = random_values(&mut rng, created);
-            let id = app.create(json!(values)).await.parse::<i64>().unwrap();
-            contacts.insert(id, values);
+        // Creates in batches of 1 to 10: contacts of one batch share a
+        // creation time.
+        let mut made = 0;
+        while made < 60 {
+            let size = 1 + rng.below(10);
+            let batch: Vec<Values> = (0..size)
+                .map(|_| {
+                    created += 1;
+                    random_values(&mut rng, created)
+                })
+                .collect();
+            let inputs: Vec<Value> = batch.iter().map(|v| json!({"properties": v})).collect();
+            let reply = app
+                .post(
+                    "/crm/v3/objects/contacts/batch/create",
+                    json!({"inputs": inputs}),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+            let body = reply.json();
+            for (mut values, result) in batch.into_iter().zip(body["results"].as_array().unwrap()) {
+                let id = result["id"].as_str().unwrap().parse::<i64>().unwrap();
+                let at =
+                    spoke_domain::time::Timestamp::parse_iso(result["createdAt"].as_str().unwrap())
+                        .unwrap();
+                // The model keeps createdate as ms, as filters give it.
+                values.insert("createdate".into(), at.millis().to_string());
+                created_times.push(at.millis());
+                contacts.insert(id, values);
+            }
+            made += size;
         }
         let ids: Vec<i64> = contacts.keys().copied().collect();
         for _ in 0..20 {
@@ -426,7 +457,7 @@ async fn search_agrees_with_a_plain_evaluation() {
             let groups: Vec<Vec<Filter>> = (0..1 + rng.below(3))
                 .map(|_| {
                     (0..1 + rng.below(3))
-                        .map(|_| random_filter(&mut rng))
+                        .map(|_| random_filter(&mut rng, &created_times))
                         .collect()
                 })
                 .collect();
