@@ -36,6 +36,7 @@ macro_rules! store_suite {
             property_definitions_are_created_once_and_archived,
             a_refused_type_change_changes_nothing,
             groups_are_created_and_replaced,
+            concurrent_writes_succeed_or_fail_alone,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -503,4 +504,40 @@ pub async fn groups_are_created_and_replaced(store: Arc<dyn Store>) {
         store.replace_group(p, missing).await,
         Err(Error::NotFound(_))
     ));
+}
+
+/// Writes running at the same time (which a backend may commit together)
+/// each succeed or fail alone.
+pub async fn concurrent_writes_succeed_or_fail_alone(store: Arc<dyn Store>) {
+    let p = default_portal(&store).await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = Arc::clone(&store);
+        // Every email is wanted by two writers; one of each pair must lose.
+        let email = format!("c{}@example.com", i / 2);
+        tasks.push(tokio::spawn(async move {
+            store
+                .create_contact(p, write(&[("email", &email), ("firstname", "x")]))
+                .await
+        }));
+    }
+    let mut created = 0;
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(Error::ContactExists { .. }) => refused += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((created, refused), (20, 20));
+    let query = ListQuery {
+        from: None,
+        limit: 100,
+        archived: false,
+    };
+    let listed = store.list_contacts(p, query).await.unwrap();
+    assert_eq!(listed.len(), 20);
+    let events = store.outbox_after(0, 1000).await.unwrap();
+    assert_eq!(events.len(), 20, "refused writes left no event");
 }
