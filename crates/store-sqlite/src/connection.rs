@@ -1,12 +1,15 @@
 //! The writer connection and the per-thread reader connections.
 
 use crate::{internal, SqliteOptions};
+use rusqlite::hooks::Wal;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use spoke_domain::{Error, Result};
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::ffi::c_int;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
 use thread_local::ThreadLocal;
 
 /// SQLite's `synchronous` setting for the writer.
@@ -28,19 +31,33 @@ impl Synchronous {
     }
 }
 
+/// Checkpoints (copying the write-ahead log into the database file) run on
+/// their own thread once the log holds this many frames, so a commit only
+/// appends to the log. SQLite's default runs them inside the commit that
+/// crosses 1,000 frames, on the writer's path.
+const CHECKPOINT_FRAMES: c_int = 1_000;
+
+/// Should the checkpoint thread fall this far behind, the writer
+/// checkpoints inline, as SQLite would, so the log stays bounded.
+const WRITER_CHECKPOINT_FRAMES: c_int = 20_000;
+
 pub(crate) struct Connections {
     path: PathBuf,
+    // Readers close before the writer, and the checkpoint thread is joined
+    // first (see `Drop`), so the writer is the last connection to close
+    // and its close checkpoints and removes the log.
+    readers: ThreadLocal<RefCell<Connection>>,
+    _checkpoints: Checkpoints,
     writer: Arc<Mutex<Connection>>,
     /// Writes waiting for the next group commit.
     queue: Arc<Mutex<Vec<Job>>>,
     /// Whether a blocking thread is running groups.
     leading: Arc<AtomicBool>,
-    readers: ThreadLocal<RefCell<Connection>>,
 }
 
 impl Connections {
     pub fn open(options: &SqliteOptions) -> Result<Connections> {
-        let writer = Connection::open(&options.path).map_err(internal)?;
+        let mut writer = Connection::open(&options.path).map_err(internal)?;
         writer
             .execute_batch(&format!(
                 "PRAGMA journal_mode = WAL;
@@ -52,12 +69,27 @@ impl Connections {
                 options.synchronous.pragma()
             ))
             .map_err(internal)?;
+        let checkpoints = Checkpoints::start(&options.path)?;
+        let wanted = checkpoints.signal();
+        // Replaces SQLite's automatic checkpoint after a commit.
+        writer
+            .wal_hook(Some(move |wal: &mut Wal, frames: c_int| {
+                if frames >= WRITER_CHECKPOINT_FRAMES {
+                    return wal.checkpoint();
+                }
+                if frames >= CHECKPOINT_FRAMES {
+                    wanted.raise();
+                }
+                Ok(())
+            }))
+            .map_err(internal)?;
         Ok(Connections {
             path: options.path.clone(),
+            readers: ThreadLocal::new(),
+            _checkpoints: checkpoints,
             writer: Arc::new(Mutex::new(writer)),
             queue: Arc::new(Mutex::new(Vec::new())),
             leading: Arc::new(AtomicBool::new(false)),
-            readers: ThreadLocal::new(),
         })
     }
 
@@ -255,6 +287,96 @@ fn run_queued(writer: &Mutex<Connection>, queue: &Mutex<Vec<Job>>) {
             for completion in completions {
                 completion(Err(&err));
             }
+        }
+    }
+}
+
+/// Whether a checkpoint is wanted, and whether the thread should stop.
+#[derive(Default)]
+struct Wanted {
+    state: Mutex<(bool, bool)>,
+    changed: Condvar,
+}
+
+/// Raises the checkpoint thread's flag (many raises make one checkpoint).
+#[derive(Clone)]
+struct Signal(Arc<Wanted>);
+
+impl Signal {
+    fn raise(&self) {
+        self.0
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0 = true;
+        self.0.changed.notify_one();
+    }
+}
+
+/// The checkpoint thread and its own connection.
+struct Checkpoints {
+    wanted: Arc<Wanted>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Checkpoints {
+    fn start(path: &Path) -> Result<Checkpoints> {
+        let conn = Connection::open(path).map_err(internal)?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000;")
+            .map_err(internal)?;
+        let wanted = Arc::new(Wanted::default());
+        let shared = Arc::clone(&wanted);
+        let thread = std::thread::Builder::new()
+            .name("spoke-checkpoint".into())
+            .spawn(move || checkpoint_when_wanted(&conn, &shared))
+            .map_err(internal)?;
+        Ok(Checkpoints {
+            wanted,
+            thread: Some(thread),
+        })
+    }
+
+    fn signal(&self) -> Signal {
+        Signal(Arc::clone(&self.wanted))
+    }
+}
+
+impl Drop for Checkpoints {
+    fn drop(&mut self) {
+        self.wanted
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1 = true;
+        self.wanted.changed.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Runs a passive checkpoint (it never blocks the writer or readers)
+/// whenever one is wanted, until told to stop.
+fn checkpoint_when_wanted(conn: &Connection, wanted: &Wanted) {
+    loop {
+        {
+            let mut state = wanted.state.lock().unwrap_or_else(PoisonError::into_inner);
+            while !state.0 && !state.1 {
+                state = wanted
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            if state.1 {
+                return;
+            }
+            state.0 = false;
+        }
+        let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            row.get::<_, i64>(0)
+        });
+        if let Err(err) = done {
+            tracing::warn!(error = %err, "checkpoint failed; the next commit retries it");
         }
     }
 }

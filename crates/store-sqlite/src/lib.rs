@@ -7,7 +7,10 @@
 //!   read-only connection (WAL lets readers proceed while a write commits);
 //!   a point read takes microseconds, less than a hop to another thread;
 //! - writes go to one writer connection on the blocking pool, one
-//!   transaction per call, so a commit's fsync never stalls the runtime.
+//!   transaction per call, so a commit's fsync never stalls the runtime;
+//!   writes queued while a commit runs share the next one (group commit);
+//! - checkpoints run on their own thread and connection, so a commit only
+//!   appends to the write-ahead log.
 
 mod connection;
 mod contacts;
@@ -66,7 +69,6 @@ struct Inner {
 }
 
 impl SqliteStore {
-    /// Opens (creating when missing) the database and applies migrations.
     /// Opens (creating when missing) the database, applies migrations and
     /// builds the search index of every portal.
     pub fn open(options: &SqliteOptions) -> Result<SqliteStore> {

@@ -12,7 +12,7 @@ use spoke_domain::contact::{
 use spoke_domain::crm::token_hash;
 use spoke_domain::ids::{ContactId, PortalId};
 use spoke_domain::property::{FieldType, PropertyDefinition, PropertyGroup, PropertyType};
-use spoke_domain::store::{ArchiveOutcome, ListQuery, Store};
+use spoke_domain::store::{ArchiveOutcome, BatchMode, ContactOp, ListQuery, OpOutcome, Store};
 use spoke_domain::time::Timestamp;
 use spoke_domain::Error;
 use std::sync::Arc;
@@ -26,6 +26,7 @@ macro_rules! store_suite {
             default_portal_is_created_once,
             tokens_resolve_to_their_portal_only,
             contact_ids_are_monotonic_per_portal,
+            batch_ids_rise_in_input_order_and_are_never_reused,
             identifying_values_are_unique_case_insensitively,
             a_refused_write_leaves_nothing_behind,
             archiving_frees_the_email_and_hides_the_contact,
@@ -158,6 +159,57 @@ pub async fn contact_ids_are_monotonic_per_portal(store: Arc<dyn Store>) {
         (a1.id, a2.id, b1.id),
         (ContactId(1), ContactId(2), ContactId(1))
     );
+}
+
+/// A batch's creations take rising ids in input order; an input that fails
+/// (per-input mode) or a batch that fails whole never hands its id to a
+/// later contact of a different write, and creation times never decrease.
+pub async fn batch_ids_rise_in_input_order_and_are_never_reused(store: Arc<dyn Store>) {
+    let p = default_portal(&store).await;
+    let creates = |emails: &[&str]| -> Vec<ContactOp> {
+        emails
+            .iter()
+            .map(|e| ContactOp::Create(write(&[("email", e)])))
+            .collect()
+    };
+    let first = store
+        .apply(p, creates(&["a@x.io", "b@x.io"]), BatchMode::PerInput)
+        .await
+        .unwrap();
+    // "a@x.io" is taken: the middle input fails alone.
+    let second = store
+        .apply(
+            p,
+            creates(&["c@x.io", "a@x.io", "d@x.io"]),
+            BatchMode::PerInput,
+        )
+        .await
+        .unwrap();
+    // A batch refused whole writes nothing.
+    let refused = store
+        .apply(p, creates(&["e@x.io", "b@x.io"]), BatchMode::AllOrNothing)
+        .await;
+    assert!(matches!(refused, Err(Error::ContactExists { .. })));
+    let last = store.create_contact(p, write(&[])).await.unwrap();
+
+    let id = |r: &spoke_domain::Result<OpOutcome>| r.as_ref().unwrap().contact().id.0;
+    let ids: Vec<i64> = first.iter().map(id).collect();
+    assert_eq!(ids, vec![1, 2]);
+    assert!(matches!(second[1], Err(Error::ContactExists { .. })));
+    let (c, d) = (id(&second[0]), id(&second[2]));
+    assert!(2 < c && c < d, "ids {c}, {d} after 2");
+    assert!(last.id.0 > d, "id {} after {d}", last.id.0);
+    let query = ListQuery {
+        from: None,
+        limit: 100,
+        archived: false,
+    };
+    let listed = store.list_contacts(p, query).await.unwrap();
+    let listed_ids: Vec<i64> = listed.iter().map(|c| c.id.0).collect();
+    assert_eq!(listed_ids, vec![1, 2, c, d, last.id.0]);
+    assert!(listed
+        .windows(2)
+        .all(|w| w[0].created_at <= w[1].created_at));
 }
 
 pub async fn identifying_values_are_unique_case_insensitively(store: Arc<dyn Store>) {

@@ -20,7 +20,7 @@ use crate::property::{PropertyDefinition, PropertySchema, PropertyType};
 use crate::time::{parse_date, Timestamp};
 use roaring::RoaringBitmap;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound as Edge;
 
 /// A number with a total order (the index never holds NaN).
@@ -122,6 +122,23 @@ fn unpost<K: Ord>(map: &mut BTreeMap<K, Postings>, key: &K, id: u32) {
     }
 }
 
+/// [`post`] for text keys: looks up by `&str` and allocates the key only
+/// when it is new.
+fn post_text(map: &mut BTreeMap<Box<str>, Postings>, key: &str, id: u32) {
+    match map.get_mut(key) {
+        Some(p) => p.insert(id),
+        None => {
+            map.insert(key.into(), Postings::One(id));
+        }
+    }
+}
+
+fn unpost_text(map: &mut BTreeMap<Box<str>, Postings>, key: &str, id: u32) {
+    if map.get_mut(key).is_some_and(|p| p.remove(id)) {
+        map.remove(key);
+    }
+}
+
 #[derive(Default)]
 struct PropertyIndex {
     present: RoaringBitmap,
@@ -195,6 +212,23 @@ fn slot(id: ContactId) -> Option<u32> {
     u32::try_from(id.0).ok()
 }
 
+/// The active definitions a contact has index entries under: the
+/// timestamps every contact has, and each of `names` (its set values) that
+/// is an active property. Names are distinct, so no entry is made twice.
+fn indexed<'a>(
+    schema: &'a PropertySchema,
+    names: impl Iterator<Item = &'a String> + 'a,
+) -> impl Iterator<Item = &'a PropertyDefinition> + 'a {
+    ["createdate", "lastmodifieddate"]
+        .into_iter()
+        .filter_map(|name| schema.get(name))
+        .chain(
+            names
+                .filter(|name| !matches!(name.as_str(), "createdate" | "lastmodifieddate"))
+                .filter_map(|name| schema.get(name)),
+        )
+}
+
 impl SearchIndex {
     pub fn new() -> SearchIndex {
         SearchIndex::default()
@@ -210,12 +244,15 @@ impl SearchIndex {
     }
 
     fn apply(&mut self, name: &str, e: &Entries, id: u32, add: bool) {
-        let index = self.properties.entry(name.to_string()).or_default();
+        let index = match self.properties.get_mut(name) {
+            Some(index) => index,
+            None => self.properties.entry(name.to_string()).or_default(),
+        };
         for text in &e.texts {
             if add {
-                post(&mut index.texts, text.as_str().into(), id);
+                post_text(&mut index.texts, text, id);
             } else {
-                unpost(&mut index.texts, &Box::<str>::from(text.as_str()), id);
+                unpost_text(&mut index.texts, text, id);
             }
         }
         for n in &e.numbers {
@@ -227,9 +264,9 @@ impl SearchIndex {
         }
         for token in &e.tokens {
             if add {
-                post(&mut index.tokens, token.as_str().into(), id);
+                post_text(&mut index.tokens, token, id);
             } else {
-                unpost(&mut index.tokens, &Box::<str>::from(token.as_str()), id);
+                unpost_text(&mut index.tokens, token, id);
             }
         }
         if add {
@@ -243,7 +280,7 @@ impl SearchIndex {
     pub fn add(&mut self, contact: &Contact, schema: &PropertySchema) {
         let Some(id) = slot(contact.id) else { return };
         self.all.insert(id);
-        for def in schema.active() {
+        for def in indexed(schema, contact.properties.keys()) {
             if let Some(e) = entries(def, contact) {
                 self.apply(&def.name, &e, id, true);
             }
@@ -254,7 +291,7 @@ impl SearchIndex {
     pub fn remove(&mut self, contact: &Contact, schema: &PropertySchema) {
         let Some(id) = slot(contact.id) else { return };
         self.all.remove(id);
-        for def in schema.active() {
+        for def in indexed(schema, contact.properties.keys()) {
             if let Some(e) = entries(def, contact) {
                 self.apply(&def.name, &e, id, false);
             }
@@ -264,7 +301,8 @@ impl SearchIndex {
     /// Re-indexes the properties whose values changed.
     pub fn replace(&mut self, old: &Contact, new: &Contact, schema: &PropertySchema) {
         let Some(id) = slot(new.id) else { return };
-        for def in schema.active() {
+        let names: BTreeSet<&String> = old.properties.keys().chain(new.properties.keys()).collect();
+        for def in indexed(schema, names.into_iter()) {
             let before = entries(def, old);
             let after = entries(def, new);
             if before == after {

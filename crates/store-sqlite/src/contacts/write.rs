@@ -26,15 +26,16 @@ pub(crate) fn apply(
 ) -> Result<Indexed<Vec<Result<OpOutcome>>>> {
     let mut outcomes = Vec::with_capacity(ops.len());
     let mut changes = Vec::with_capacity(ops.len());
+    let mut ids = Ids::new(portal);
     for op in ops {
         if mode == BatchMode::AllOrNothing {
-            let (outcome, change) = one(tx, schema, portal, op)?;
+            let (outcome, change) = one(tx, schema, &mut ids, op)?;
             outcomes.push(Ok(outcome));
             changes.extend(change);
             continue;
         }
         tx.execute_batch("SAVEPOINT op").map_err(internal)?;
-        match one(tx, schema, portal, op) {
+        match one(tx, schema, &mut ids, op) {
             Ok((outcome, change)) => {
                 tx.execute_batch("RELEASE op").map_err(internal)?;
                 outcomes.push(Ok(outcome));
@@ -49,6 +50,7 @@ pub(crate) fn apply(
             }
         }
     }
+    ids.finish(tx)?;
     Ok((outcomes, changes))
 }
 
@@ -59,11 +61,12 @@ fn not_found(lookup: &ContactLookup) -> Error {
 fn one(
     tx: &Transaction<'_>,
     schema: &PropertySchema,
-    portal: PortalId,
+    ids: &mut Ids,
     op: ContactOp,
 ) -> Result<(OpOutcome, Option<IndexChange>)> {
+    let portal = ids.portal;
     match op {
-        ContactOp::Create(write) => create(tx, schema, portal, &write),
+        ContactOp::Create(write) => create(tx, schema, ids, &write),
         ContactOp::Update { lookup, write } => {
             let contact = find_active(tx, portal, &lookup)?.ok_or_else(|| not_found(&lookup))?;
             update(tx, schema, portal, contact, &write)
@@ -79,7 +82,7 @@ fn one(
                     find_active(tx, portal, &lookup)?.ok_or_else(|| not_found(&lookup))?;
                 update(tx, schema, portal, contact, &write)
             }
-            None => create(tx, schema, portal, &write),
+            None => create(tx, schema, ids, &write),
         },
     }
 }
@@ -101,33 +104,58 @@ fn find_active(
         .map(|row| row.contact))
 }
 
-/// The next id of the portal and a creation time that never goes back, so
-/// that id order is creation order.
-fn allocate(
-    tx: &Transaction<'_>,
+/// Hands out contact ids and creation times for one [`apply`]: the
+/// portal's counter is read at the first creation and written back once at
+/// the end, not updated per contact. Ids of inputs that fail (per-input
+/// mode) are skipped, as HubSpot's ids have gaps too.
+struct Ids {
     portal: PortalId,
-    at: Timestamp,
-) -> Result<(ContactId, Timestamp)> {
-    let (id, created): (i64, i64) = tx
-        .prepare_cached(
-            "UPDATE portals
-             SET next_contact_id = next_contact_id + 1,
-                 last_created_at = max(last_created_at, ?2)
-             WHERE id = ?1
-             RETURNING next_contact_id - 1, last_created_at",
-        )
-        .and_then(|mut stmt| {
-            stmt.query_row(params![portal.0, at.millis()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-        })
-        .map_err(internal)?;
-    if id > MAX_CONTACT_ID {
-        return Err(internal(format!(
-            "portal {portal} has used every contact id"
-        )));
+    /// The next id and the latest creation time handed out.
+    next: Option<(i64, i64)>,
+}
+
+impl Ids {
+    fn new(portal: PortalId) -> Ids {
+        Ids { portal, next: None }
     }
-    Ok((ContactId(id), Timestamp::from_stored(created)))
+
+    /// The next id of the portal and a creation time that never goes back,
+    /// so that id order is creation order.
+    fn allocate(&mut self, tx: &Transaction<'_>, at: Timestamp) -> Result<(ContactId, Timestamp)> {
+        let (id, last) = match self.next {
+            Some(next) => next,
+            None => tx
+                .prepare_cached(
+                    "SELECT next_contact_id, last_created_at FROM portals WHERE id = ?1",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_row(params![self.portal.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                })
+                .map_err(internal)?,
+        };
+        if id > MAX_CONTACT_ID {
+            return Err(internal(format!(
+                "portal {} has used every contact id",
+                self.portal
+            )));
+        }
+        let created = last.max(at.millis());
+        self.next = Some((id + 1, created));
+        Ok((ContactId(id), Timestamp::from_stored(created)))
+    }
+
+    /// Stores the counter, when anything was allocated.
+    fn finish(self, tx: &Transaction<'_>) -> Result<()> {
+        let Some((next, last)) = self.next else {
+            return Ok(());
+        };
+        tx.prepare_cached(
+            "UPDATE portals SET next_contact_id = ?2, last_created_at = ?3 WHERE id = ?1",
+        )
+        .and_then(|mut stmt| stmt.execute(params![self.portal.0, next, last]))
+        .map(drop)
+        .map_err(internal)
+    }
 }
 
 fn taken(identity: &Identity, holder: ContactId) -> Error {
@@ -253,9 +281,10 @@ pub(crate) fn record_change(
 fn create(
     tx: &Transaction<'_>,
     schema: &PropertySchema,
-    portal: PortalId,
+    ids: &mut Ids,
     write: &ContactWrite,
 ) -> Result<(OpOutcome, Option<IndexChange>)> {
+    let portal = ids.portal;
     let properties: BTreeMap<String, String> = write
         .changes
         .iter()
@@ -263,7 +292,7 @@ fn create(
         .collect();
     let claimed = identities(schema, &properties);
     check_blocked(tx, portal, &claimed)?;
-    let (id, created_at) = allocate(tx, portal, write.at)?;
+    let (id, created_at) = ids.allocate(tx, write.at)?;
     swap_identities(tx, portal, id, &[], &claimed)?;
     let json = serde_json::to_string(&properties).map_err(internal)?;
     tx.prepare_cached(
