@@ -241,7 +241,7 @@ impl IntoResponse for ApiError {
 /// In the shape of the API the path belongs to: v1 or v3.
 fn in_shape_of(path: &str, err: ApiError) -> Response {
     if crate::legacy::is_legacy(path) {
-        crate::legacy::error::V1Error(err).into_response()
+        crate::legacy::error::V1Error::new(err).into_response()
     } else {
         err.into_response()
     }

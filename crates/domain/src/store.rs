@@ -150,6 +150,42 @@ pub enum BatchMode {
     /// Each write stands alone; a failed one leaves nothing behind and is
     /// reported in its place.
     PerInput,
+    /// Every write is tried and reported in its place, as with `PerInput`;
+    /// when any fails, none is written (the legacy v1 batch, which names
+    /// every failing input of a refused batch).
+    Atomic,
+}
+
+/// Which time orders a listing of recent contacts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecentBy {
+    /// `createdate`.
+    Created,
+    /// `lastmodifieddate`.
+    Modified,
+}
+
+/// One page of active contacts, newest first by `by` (then highest id
+/// first), starting after the position `before` (the time and id of the
+/// last contact of the previous page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecentQuery {
+    pub by: RecentBy,
+    pub before: Option<(Timestamp, ContactId)>,
+    pub limit: usize,
+}
+
+/// One merge into a contact, as the legacy API's `merge-audits` tell it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergeAudit {
+    /// The contact merged away.
+    pub merged: ContactId,
+    /// The contact it was merged into at the time (a later merge may have
+    /// moved both into another).
+    pub into: ContactId,
+    pub at: Timestamp,
+    /// Values the merge copied onto the surviving contact.
+    pub properties_moved: u32,
 }
 
 /// What a GDPR delete did.
@@ -229,6 +265,19 @@ pub trait ContactStore: Send + Sync {
     /// Active contacts matching a validated search; sees every write that
     /// has returned.
     async fn search(&self, portal: PortalId, request: SearchRequest) -> Result<SearchHits>;
+
+    /// Ids of active contacts, most recently created or modified first;
+    /// sees every write that has returned.
+    async fn recent_contacts(&self, portal: PortalId, query: RecentQuery)
+        -> Result<Vec<ContactId>>;
+
+    /// Every merge into each of `ids` (directly or through a contact merged
+    /// into it later), oldest first.
+    async fn merge_audits(
+        &self,
+        portal: PortalId,
+        ids: &[ContactId],
+    ) -> Result<HashMap<ContactId, Vec<MergeAudit>>>;
 
     /// Creates one contact.
     async fn create_contact(&self, portal: PortalId, write: ContactWrite) -> Result<Contact> {

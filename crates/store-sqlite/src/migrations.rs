@@ -14,6 +14,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_search_merge_gdpr",
         include_str!("../migrations/0002_search_merge_gdpr.sql"),
     ),
+    (
+        "0003_merge_audits",
+        include_str!("../migrations/0003_merge_audits.sql"),
+    ),
 ];
 
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -12,7 +12,9 @@ use spoke_domain::contact::{
 use spoke_domain::crm::token_hash;
 use spoke_domain::ids::{ContactId, PortalId};
 use spoke_domain::property::{FieldType, PropertyDefinition, PropertyGroup, PropertyType};
-use spoke_domain::store::{ArchiveOutcome, BatchMode, ContactOp, ListQuery, OpOutcome, Store};
+use spoke_domain::store::{
+    ArchiveOutcome, BatchMode, ContactOp, ListQuery, OpOutcome, RecentBy, RecentQuery, Store,
+};
 use spoke_domain::time::Timestamp;
 use spoke_domain::Error;
 use std::sync::Arc;
@@ -38,6 +40,9 @@ macro_rules! store_suite {
             a_refused_type_change_changes_nothing,
             groups_are_created_and_replaced,
             concurrent_writes_succeed_or_fail_alone,
+            an_atomic_batch_reports_every_failure_and_writes_nothing,
+            recent_contacts_page_newest_first_without_gaps,
+            merges_are_audited_through_later_merges,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -592,4 +597,210 @@ pub async fn concurrent_writes_succeed_or_fail_alone(store: Arc<dyn Store>) {
     assert_eq!(listed.len(), 20);
     let events = store.outbox_after(0, 1000).await.unwrap();
     assert_eq!(events.len(), 20, "refused writes left no event");
+}
+
+fn write_at(pairs: &[(&str, &str)], millis: i64) -> ContactWrite {
+    ContactWrite {
+        at: Timestamp::from_millis(millis).unwrap(),
+        ..write(pairs)
+    }
+}
+
+/// The legacy batch's mode: every input is tried and reported; one
+/// failure means nothing at all is written.
+pub async fn an_atomic_batch_reports_every_failure_and_writes_nothing(store: Arc<dyn Store>) {
+    let p = default_portal(&store).await;
+    let taken = store
+        .create_contact(p, write(&[("email", "taken@x.io")]))
+        .await
+        .unwrap();
+    let ops = vec![
+        ContactOp::Create(write(&[("email", "new@x.io")])),
+        ContactOp::Create(write(&[("email", "taken@x.io")])),
+        ContactOp::Update {
+            lookup: ContactLookup::Id(ContactId(999)),
+            write: write(&[("firstname", "x")]),
+        },
+        ContactOp::Update {
+            lookup: ContactLookup::Id(taken.id),
+            write: write(&[("firstname", "changed")]),
+        },
+    ];
+    let outcomes = store.apply(p, ops, BatchMode::Atomic).await.unwrap();
+    assert_eq!(outcomes.len(), 4);
+    assert!(outcomes[0].is_ok() && outcomes[3].is_ok());
+    assert!(
+        matches!(outcomes[1], Err(Error::ContactExists { existing_id }) if existing_id == taken.id)
+    );
+    assert!(matches!(outcomes[2], Err(Error::NotFound(_))));
+    // Nothing of it stands: no new contact, no change, no event.
+    assert!(store
+        .find_contact(p, &email("new@x.io"), false)
+        .await
+        .unwrap()
+        .is_none());
+    let reread = store
+        .find_contact(p, &ContactLookup::Id(taken.id), false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reread.properties.get("firstname"), None);
+    assert_eq!(store.outbox_after(0, 100).await.unwrap().len(), 1);
+    // And the recent listing (the index) has only the first contact.
+    let recent = store
+        .recent_contacts(
+            p,
+            RecentQuery {
+                by: RecentBy::Created,
+                before: None,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(recent, vec![taken.id]);
+
+    // Without a failure, all is written.
+    let ops = vec![
+        ContactOp::Create(write(&[("email", "new@x.io")])),
+        ContactOp::Update {
+            lookup: ContactLookup::Id(taken.id),
+            write: write(&[("firstname", "changed")]),
+        },
+    ];
+    let outcomes = store.apply(p, ops, BatchMode::Atomic).await.unwrap();
+    assert!(outcomes.iter().all(Result::is_ok));
+    assert!(store
+        .find_contact(p, &email("new@x.io"), false)
+        .await
+        .unwrap()
+        .is_some());
+}
+
+/// Recent listings: newest first by the chosen time, highest id first at
+/// equal times, and a page starting after the last one's (time, id) misses
+/// nothing and repeats nothing.
+pub async fn recent_contacts_page_newest_first_without_gaps(store: Arc<dyn Store>) {
+    let p = default_portal(&store).await;
+    let base = 1_700_000_000_000;
+    let mut ids = Vec::new();
+    // Three contacts share each creation time.
+    for i in 0..9 {
+        let c = store
+            .create_contact(p, write_at(&[("firstname", "x")], base + (i / 3) * 1000))
+            .await
+            .unwrap();
+        ids.push(c.id);
+    }
+    // Modify them in an order unlike creation's: 8, 5, 2, ... get later times.
+    for (n, i) in [0usize, 3, 6, 1, 4, 7, 2, 5, 8].iter().enumerate() {
+        store
+            .update_contact(
+                p,
+                ids[*i],
+                write_at(
+                    &[("lastname", &format!("v{n}"))],
+                    base + 10_000 + n as i64 * 10,
+                ),
+            )
+            .await
+            .unwrap();
+    }
+    let walk = |by: RecentBy, limit: usize| {
+        let store = Arc::clone(&store);
+        async move {
+            let mut seen = Vec::new();
+            let mut before = None;
+            loop {
+                let page = store
+                    .recent_contacts(p, RecentQuery { by, before, limit })
+                    .await
+                    .unwrap();
+                let Some(last) = page.last() else { break };
+                let contact = store
+                    .find_contact(p, &ContactLookup::Id(*last), false)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let at = match by {
+                    RecentBy::Created => contact.created_at,
+                    RecentBy::Modified => contact.updated_at,
+                };
+                before = Some((at, *last));
+                seen.extend(page);
+                assert!(seen.len() <= 9, "a walk repeats contacts: {seen:?}");
+            }
+            seen
+        }
+    };
+    let by_creation: Vec<ContactId> = ids.iter().rev().copied().collect();
+    let by_modification: Vec<ContactId> = [8usize, 5, 2, 7, 4, 1, 6, 3, 0]
+        .iter()
+        .map(|i| ids[*i])
+        .collect();
+    for limit in [1, 2, 4, 100] {
+        assert_eq!(
+            walk(RecentBy::Created, limit).await,
+            by_creation,
+            "limit {limit}"
+        );
+        assert_eq!(
+            walk(RecentBy::Modified, limit).await,
+            by_modification,
+            "limit {limit}"
+        );
+    }
+    // An archived contact leaves the listings.
+    store.archive_contact(p, ids[8]).await.unwrap();
+    let first = store
+        .recent_contacts(
+            p,
+            RecentQuery {
+                by: RecentBy::Modified,
+                before: None,
+                limit: 1,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(first, vec![ids[5]]);
+}
+
+/// A merge is audited on the surviving contact; when that contact is
+/// merged in turn, the new survivor carries both audits.
+pub async fn merges_are_audited_through_later_merges(store: Arc<dyn Store>) {
+    let p = default_portal(&store).await;
+    let mut ids = Vec::new();
+    for name in ["a", "b", "c"] {
+        let c = store
+            .create_contact(p, write(&[("firstname", name)]))
+            .await
+            .unwrap();
+        ids.push(c.id);
+    }
+    let (a, b, c) = (ids[0], ids[1], ids[2]);
+    store
+        .merge_contacts(p, b, a, Timestamp::from_millis(1_000).unwrap())
+        .await
+        .unwrap();
+    store
+        .merge_contacts(p, c, b, Timestamp::from_millis(2_000).unwrap())
+        .await
+        .unwrap();
+    let audits = store.merge_audits(p, &[a, b, c]).await.unwrap();
+    assert!(audits[&a].is_empty() && audits[&b].is_empty());
+    let on_c: Vec<(ContactId, ContactId, i64)> = audits[&c]
+        .iter()
+        .map(|m| (m.merged, m.into, m.at.millis()))
+        .collect();
+    assert_eq!(on_c, vec![(a, b, 1_000), (b, c, 2_000)]);
+    // Another portal sees none of it.
+    let other = store
+        .create_portal("Other", token_hash("other-token"))
+        .await
+        .unwrap();
+    assert!(store.merge_audits(other, &[c]).await.unwrap()[&c].is_empty());
+    // A GDPR delete of the survivor forgets the merges too.
+    store.gdpr_delete(p, &ContactLookup::Id(c)).await.unwrap();
+    assert!(store.merge_audits(p, &[c]).await.unwrap()[&c].is_empty());
 }

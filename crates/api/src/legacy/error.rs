@@ -2,7 +2,7 @@
 //! `requestId`, plus what HubSpot adds for the error at hand
 //! (`validationResults` for refused property values).
 
-use crate::error::{validation_results, ApiError, ValidationResult};
+use crate::error::{validation_results, ApiError};
 use crate::extract::{JsonBody, Path, Portal};
 use crate::request_context::correlation_id;
 use crate::wire::json;
@@ -11,35 +11,51 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde_json::{Map, Value};
 use spoke_domain::error::PropertyProblem;
 use spoke_domain::Error;
 
-/// An error rendered in the v1 shape.
+/// An error rendered in the v1 shape, with the fields HubSpot adds for
+/// some errors (`error`, `identityProfile`, `failureMessages`, ...).
 #[derive(Debug)]
-pub struct V1Error(pub ApiError);
+pub struct V1Error {
+    error: ApiError,
+    extra: Vec<(&'static str, Value)>,
+}
+
+impl V1Error {
+    pub fn new(error: ApiError) -> V1Error {
+        V1Error {
+            error,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a field after `correlationId`.
+    pub fn with(mut self, key: &'static str, value: Value) -> V1Error {
+        self.extra.push((key, value));
+        self
+    }
+
+    /// The domain error inside, if any.
+    pub fn domain(&self) -> Option<&Error> {
+        match &self.error {
+            ApiError::Domain(err) => Some(err),
+            _ => None,
+        }
+    }
+}
 
 impl From<ApiError> for V1Error {
     fn from(err: ApiError) -> Self {
-        V1Error(err)
+        V1Error::new(err)
     }
 }
 
 impl From<Error> for V1Error {
     fn from(err: Error) -> Self {
-        V1Error(ApiError::Domain(err))
+        V1Error::new(ApiError::Domain(err))
     }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct V1Body<'a> {
-    status: &'static str,
-    message: String,
-    correlation_id: String,
-    request_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    validation_results: Option<Vec<ValidationResult<'a>>>,
 }
 
 /// The v1 message of a domain error where it differs from v3's.
@@ -52,26 +68,28 @@ fn v1_message(err: &Error) -> Option<String> {
 
 impl IntoResponse for V1Error {
     fn into_response(self) -> Response {
-        let problems: Option<Vec<PropertyProblem>> = match &self.0 {
+        let problems: Option<Vec<PropertyProblem>> = match &self.error {
             ApiError::Domain(Error::InvalidPropertyValues(p)) => Some(p.clone()),
             _ => None,
         };
-        let message = match &self.0 {
-            ApiError::Domain(err) => v1_message(err),
-            _ => None,
-        };
-        let (status, body) = self.0.parts();
+        let message = self.domain().and_then(v1_message);
+        let (status, body) = self.error.parts();
         let id = correlation_id().to_string();
-        let v1 = V1Body {
-            status: "error",
-            message: message.unwrap_or(body.message),
-            correlation_id: id.clone(),
-            // HubSpot's legacy bodies carry a second id; Spoke has one id
-            // per request and gives it under both names.
-            request_id: id,
-            validation_results: problems.as_deref().map(validation_results),
-        };
-        json(status, &v1)
+        let mut out = Map::new();
+        out.insert("status".into(), "error".into());
+        out.insert("message".into(), message.unwrap_or(body.message).into());
+        out.insert("correlationId".into(), id.clone().into());
+        if let Some(problems) = problems {
+            let results = serde_json::to_value(validation_results(&problems)).unwrap_or_default();
+            out.insert("validationResults".into(), results);
+        }
+        for (key, value) in self.extra {
+            out.insert(key.into(), value);
+        }
+        // HubSpot's legacy bodies carry a second id; Spoke has one id per
+        // request and gives it under both names.
+        out.insert("requestId".into(), id.into());
+        json(status, &Value::Object(out))
     }
 }
 

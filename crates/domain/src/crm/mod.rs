@@ -3,9 +3,14 @@
 
 mod batch;
 mod contacts;
+mod legacy;
 mod properties;
 
 pub use batch::{BatchInput, BatchKind, BatchRead, SearchPage};
+pub use legacy::{
+    lead_guid, profile_token, secondary_emails, BatchFailures, LegacyBatchItem, QueryPage,
+    MAX_LEGACY_BATCH,
+};
 
 use crate::contact::Contact;
 use crate::error::{Error, Result};

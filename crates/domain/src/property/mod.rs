@@ -208,9 +208,11 @@ impl PropertyDefinition {
         self.property_type == PropertyType::Enumeration && self.field_type == FieldType::Checkbox
     }
 
-    /// Values identify a contact: email, and every `hasUniqueValue` property.
+    /// Values identify a contact: email, the visitor token (`hubspotutk`,
+    /// by which the legacy API finds contacts), and every `hasUniqueValue`
+    /// property.
     pub fn identifies_contact(&self) -> bool {
-        self.has_unique_value || self.name == "email"
+        self.has_unique_value || self.name == "email" || self.name == "hubspotutk"
     }
 }
 

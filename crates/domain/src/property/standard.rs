@@ -124,6 +124,7 @@ pub fn contact_properties() -> Vec<PropertyDefinition> {
         text("date_of_birth", "Date of birth"),
         ("message", "Message", T::String, F::Textarea),
         text("twitterhandle", "Twitter Username"),
+        text("hubspotutk", "UserToken"),
         (
             "lifecyclestage",
             "Lifecycle Stage",
@@ -171,6 +172,10 @@ pub fn contact_properties() -> Vec<PropertyDefinition> {
                 "twitterhandle" => def.group_name = SOCIAL_MEDIA.into(),
                 "email" => {
                     def.description = "A contact's email address.".into();
+                }
+                "hubspotutk" => {
+                    def.form_field = false;
+                    def.description = "The visitor token (the hubspotutk cookie) of this contact's browser; the legacy API finds contacts by it. Spoke lets API writes set it, so such lookups can be tested.".into();
                 }
                 "hs_additional_emails" => {
                     // Managed through the secondary-email endpoints, not by writes.

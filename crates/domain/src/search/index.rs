@@ -17,6 +17,7 @@ use super::tokens::{tokens, wildcard_match};
 use crate::contact::Contact;
 use crate::ids::ContactId;
 use crate::property::{PropertyDefinition, PropertySchema, PropertyType};
+use crate::store::RecentBy;
 use crate::time::{parse_date, Timestamp};
 use roaring::RoaringBitmap;
 use std::cmp::Ordering;
@@ -315,6 +316,50 @@ impl SearchIndex {
                 self.apply(&def.name, &e, id, true);
             }
         }
+    }
+
+    /// Active contacts newest first by creation or modification time (then
+    /// highest id first), after the position `before`: a contact at an
+    /// earlier time, or at the same time with a lower id.
+    pub fn recent(
+        &self,
+        by: RecentBy,
+        before: Option<(Timestamp, ContactId)>,
+        limit: usize,
+    ) -> Vec<ContactId> {
+        let name = match by {
+            RecentBy::Created => "createdate",
+            RecentBy::Modified => "lastmodifieddate",
+        };
+        let Some(index) = self.properties.get(name).filter(|_| limit > 0) else {
+            return Vec::new();
+        };
+        let upper = match before {
+            Some((at, _)) => Edge::Included(Num(at.millis() as f64)),
+            None => Edge::Unbounded,
+        };
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for (time, postings) in index.numbers.range((Edge::Unbounded, upper)).rev() {
+            // At the time of `before`, only lower ids come after it.
+            let below: Option<i64> = match before {
+                Some((at, id)) if Num(at.millis() as f64) == *time => Some(id.0),
+                _ => None,
+            };
+            let mut take = |id: u32| {
+                if below.is_none_or(|b| i64::from(id) < b) {
+                    out.push(ContactId(id.into()));
+                }
+                out.len() >= limit
+            };
+            let full = match postings {
+                Postings::One(id) => take(*id),
+                Postings::Many(bitmap) => bitmap.iter().rev().any(&mut take),
+            };
+            if full {
+                break;
+            }
+        }
+        out
     }
 
     /// Forgets an archived property's entries.

@@ -91,6 +91,11 @@ pub(crate) fn delete(
             params![portal.0, gone],
         )
         .map_err(internal)?;
+        tx.execute(
+            "DELETE FROM contact_merges WHERE portal_id = ?1 AND (merged_id = ?2 OR canonical_id = ?2)",
+            params![portal.0, gone],
+        )
+        .map_err(internal)?;
     }
     // The event says only that the contact is gone; its change row is
     // removed again so no value or history of it remains.

@@ -67,6 +67,24 @@ pub(crate) fn merge(
         params![super::key(portal, gone.id), kept.id.0],
     )
     .map_err(internal)?;
+    tx.execute(
+        "UPDATE contact_merges SET canonical_id = ?3 WHERE portal_id = ?1 AND canonical_id = ?2",
+        params![portal.0, gone.id.0, kept.id.0],
+    )
+    .map_err(internal)?;
+    tx.execute(
+        "INSERT INTO contact_merges
+           (portal_id, merged_id, into_id, canonical_id, merged_at, properties_moved)
+         VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
+        params![
+            portal.0,
+            gone.id.0,
+            kept.id.0,
+            at.millis(),
+            values.len() as i64
+        ],
+    )
+    .map_err(internal)?;
     // History moves with the values.
     tx.execute(
         "UPDATE contact_changes SET contact_id = ?3 WHERE portal_id = ?1 AND contact_id = ?2",

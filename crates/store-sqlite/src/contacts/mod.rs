@@ -14,8 +14,8 @@ use spoke_domain::contact::{ChangeKind, ChangeSource, Contact, ContactLookup, Re
 use spoke_domain::ids::{ContactId, PortalId};
 use spoke_domain::search::{SearchHits, SearchRequest};
 use spoke_domain::store::{
-    ArchiveOutcome, BatchMode, ContactOp, ContactStore, GdprOutcome, ListQuery, OpOutcome,
-    PropertyStore,
+    ArchiveOutcome, BatchMode, ContactOp, ContactStore, GdprOutcome, ListQuery, MergeAudit,
+    OpOutcome, PropertyStore, RecentQuery,
 };
 use spoke_domain::time::Timestamp;
 use spoke_domain::{Error, Result};
@@ -391,6 +391,52 @@ impl ContactStore for SqliteStore {
         })
         .await
         .map_err(internal)
+    }
+
+    async fn recent_contacts(
+        &self,
+        portal: PortalId,
+        query: RecentQuery,
+    ) -> Result<Vec<ContactId>> {
+        let index = self
+            .indexes()
+            .get(portal)
+            .ok_or_else(|| Error::NotFound(format!("portal {portal} has no search index")))?;
+        let index = index
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(index.recent(query.by, query.before, query.limit))
+    }
+
+    async fn merge_audits(
+        &self,
+        portal: PortalId,
+        ids: &[ContactId],
+    ) -> Result<HashMap<ContactId, Vec<MergeAudit>>> {
+        self.connections().read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT merged_id, into_id, merged_at, properties_moved FROM contact_merges
+                     WHERE portal_id = ?1 AND canonical_id = ?2 ORDER BY merged_at, merged_id",
+                )
+                .map_err(internal)?;
+            let mut all = HashMap::new();
+            for id in ids {
+                let audits = stmt
+                    .query_map(params![portal.0, id.0], |r| {
+                        Ok(MergeAudit {
+                            merged: ContactId(r.get(0)?),
+                            into: ContactId(r.get(1)?),
+                            at: timestamp(r.get(2)?),
+                            properties_moved: r.get(3)?,
+                        })
+                    })
+                    .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+                    .map_err(internal)?;
+                all.insert(*id, audits);
+            }
+            Ok(all)
+        })
     }
 }
 

@@ -27,6 +27,9 @@ pub(crate) fn apply(
     let mut outcomes = Vec::with_capacity(ops.len());
     let mut changes = Vec::with_capacity(ops.len());
     let mut ids = Ids::new(portal);
+    if mode == BatchMode::Atomic {
+        tx.execute_batch("SAVEPOINT batch").map_err(internal)?;
+    }
     for op in ops {
         if mode == BatchMode::AllOrNothing {
             let (outcome, change) = one(tx, schema, &mut ids, op)?;
@@ -49,6 +52,15 @@ pub(crate) fn apply(
                 outcomes.push(Err(err));
             }
         }
+    }
+    if mode == BatchMode::Atomic {
+        if outcomes.iter().any(Result::is_err) {
+            // Nothing of a refused batch is written, and nothing indexed.
+            tx.execute_batch("ROLLBACK TO batch; RELEASE batch")
+                .map_err(internal)?;
+            return Ok((outcomes, Vec::new()));
+        }
+        tx.execute_batch("RELEASE batch").map_err(internal)?;
     }
     ids.finish(tx)?;
     Ok((outcomes, changes))
