@@ -79,6 +79,80 @@ impl Reply {
     }
 }
 
+impl Reply {
+    /// Asserts a legacy v1 error: status, JSON content type, `status`,
+    /// `message`, a correlation id matching the header and repeated as
+    /// `requestId`, no v3 `category`; returns the body with ids redacted.
+    pub fn v1_error(&self, status: StatusCode) -> Value {
+        assert_eq!(self.status, status, "body: {}", self.text);
+        assert_eq!(
+            self.content_type.as_deref(),
+            Some("application/json;charset=utf-8")
+        );
+        let mut body = self.json();
+        assert_eq!(body["status"], "error", "{body}");
+        assert!(body["message"].is_string(), "{body}");
+        let id = body["correlationId"].as_str().expect("correlationId");
+        assert_eq!(Some(id), self.correlation_header.as_deref());
+        assert_eq!(body["requestId"], body["correlationId"]);
+        assert!(
+            body.get("category").is_none(),
+            "v1 bodies carry no category: {body}"
+        );
+        body["correlationId"] = "<id>".into();
+        body["requestId"] = "<id>".into();
+        body
+    }
+}
+
+/// Keys whose numbers are ms-epoch times in v1 bodies.
+const V1_TIME_KEYS: [&str; 6] = [
+    "timestamp",
+    "saved-at-timestamp",
+    "savedAtTimestamp",
+    "addedAt",
+    "time-offset",
+    "merged-at",
+];
+
+/// Replaces v1 ms-epoch times (numbers, and the string values of the
+/// calculated date properties) with `"<ms>"`, after checking they are
+/// recent ms timestamps.
+pub fn redact_v1(mut value: Value) -> Value {
+    fn is_ms(n: i64) -> bool {
+        (1_500_000_000_000..4_000_000_000_000).contains(&n)
+    }
+    fn walk(value: &mut Value, key: Option<&str>) {
+        match value {
+            Value::Object(map) => {
+                let calculated = matches!(key, Some("createdate" | "lastmodifieddate"));
+                for (k, v) in map.iter_mut() {
+                    if calculated && k == "value" {
+                        let n: i64 = v.as_str().and_then(|s| s.parse().ok()).expect("ms string");
+                        assert!(is_ms(n), "{k}: {n}");
+                        *v = "<ms>".into();
+                    } else if calculated && k == "versions" {
+                        for version in v.as_array_mut().into_iter().flatten() {
+                            walk(version, key);
+                        }
+                    } else {
+                        walk(v, Some(k));
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, key)),
+            Value::Number(n) if key.is_some_and(|k| V1_TIME_KEYS.contains(&k)) => {
+                let ms = n.as_i64().expect("integer ms");
+                assert!(is_ms(ms), "{key:?}: {ms}");
+                *value = "<ms>".into();
+            }
+            _ => {}
+        }
+    }
+    walk(&mut value, None);
+    value
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)

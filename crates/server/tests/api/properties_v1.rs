@@ -5,17 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 fn v1_error(reply: &crate::helpers::Reply, status: StatusCode) -> Value {
-    assert_eq!(reply.status, status, "{}", reply.text);
-    let body = reply.json();
-    assert_eq!(body["status"], "error");
-    assert!(body["message"].is_string());
-    assert_eq!(body["correlationId"].as_str().map(str::len), Some(36));
-    assert_eq!(body["requestId"], body["correlationId"]);
-    assert!(
-        body.get("category").is_none(),
-        "v1 bodies carry no category: {body}"
-    );
-    body
+    reply.v1_error(status)
 }
 
 #[tokio::test]

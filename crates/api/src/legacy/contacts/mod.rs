@@ -114,18 +114,19 @@ impl ReadOptions {
         selection: V1Selection,
     ) -> Result<ReadOptions, Error> {
         let named = query.list("property");
-        let with_history =
-            match query.get("propertyMode") {
-                None | Some("") => defaults.0,
-                Some("value_only") => false,
-                Some("value_and_history") => true,
-                Some(other) => return Err(Error::invalid_field(
+        let with_history = match query.get("propertyMode") {
+            None | Some("") => defaults.0,
+            Some("value_only") => false,
+            Some("value_and_history") => true,
+            Some(other) => {
+                return Err(Error::invalid_field(
                     "propertyMode",
                     format!(
                         "propertyMode must be value_only or value_and_history, not \"{other}\"."
                     ),
-                )),
-            };
+                ))
+            }
+        };
         match query.get("formSubmissionMode") {
             None | Some("" | "all" | "none" | "newest" | "oldest") => {}
             Some(other) => {
