@@ -224,6 +224,25 @@ async fn reads_by_vid_email_and_utk_find_the_same_contact() {
         let body = app.get(path).await.v1_error(StatusCode::NOT_FOUND);
         assert_eq!(body["message"], "contact does not exist", "{path}");
     }
+    // Updates by utk, too.
+    let reply = app
+        .post(
+            "/contacts/v1/contact/utk/f1e2d3c4b5a6/profile",
+            props(&[("firstname", "Ada")]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
+    let body = app
+        .get(&format!("/contacts/v1/contact/vid/{vid}/profile"))
+        .await
+        .json();
+    assert_eq!(body["properties"]["firstname"]["value"], "Ada");
+    app.post(
+        "/contacts/v1/contact/utk/unknown/profile",
+        props(&[("firstname", "X")]),
+    )
+    .await
+    .v1_error(StatusCode::NOT_FOUND);
     // A visitor token belongs to one contact.
     let reply = app
         .post(

@@ -38,7 +38,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             &path("/contact/utk/{utk}/profile"),
-            get(profiles::get_by_utk),
+            get(profiles::get_by_utk).post(profiles::update_by_utk),
         )
         .route(
             &path("/contact/createOrUpdate/email/{email}"),

@@ -158,6 +158,17 @@ pub async fn update_by_email(
     update(&state, portal, by_email(&email), body).await
 }
 
+/// `POST /contacts/v1/contact/utk/:utk/profile`: 204. (HubSpot documents
+/// reads by utk only; Spoke updates by utk too, as by vid and email.)
+pub async fn update_by_utk(
+    State(state): State<AppState>,
+    V1Portal(portal): V1Portal,
+    V1Path(utk): V1Path<String>,
+    V1Json(body): V1Json<PropertiesBody>,
+) -> Result<Response, V1Error> {
+    update(&state, portal, by_utk(&utk), body).await
+}
+
 /// `POST /contacts/v1/contact/createOrUpdate/email/:email/`:
 /// `{"vid": N, "isNew": bool}`.
 pub async fn create_or_update(
