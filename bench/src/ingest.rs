@@ -1,11 +1,10 @@
-//! Ingest through `batch/create`, beside the raw SQLite insert rate of
-//! plain contact rows measured in the same run.
+//! Ingest through `batch/create`; its reference, the raw SQLite insert
+//! rate, is in `raw_sqlite.rs`.
 
 use crate::data;
 use crate::load::{self, Call, Stop};
 use crate::memory::PeakRss;
 use crate::Target;
-use rusqlite::{params, Connection};
 use std::time::{Duration, Instant};
 
 /// Contacts `first..first+n` as one batch/create body.
@@ -52,52 +51,6 @@ pub async fn ingest(target: &Target, total: u64, batch: u64, connections: usize)
         stats.percentile_ms(0.99),
         memory.peak_mib()
     );
-    rate
-}
-
-/// Inserts plain contact rows (the same columns and JSON Spoke stores, no
-/// history, no identities, no outbox, no index) into a fresh database in
-/// transactions of `batch`, with the same durability as Spoke's default.
-pub fn raw_sqlite_inserts(rows: u64, batch: u64) -> f64 {
-    let dir = tempfile::tempdir().unwrap();
-    let conn = Connection::open(dir.path().join("raw.db")).unwrap();
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-         CREATE TABLE contacts (key INTEGER PRIMARY KEY, portal_id INTEGER NOT NULL, id INTEGER NOT NULL,
-           state INTEGER NOT NULL DEFAULT 0, properties TEXT NOT NULL, created_at INTEGER NOT NULL,
-           updated_at INTEGER NOT NULL, archived_at INTEGER, merged_into INTEGER);",
-    )
-    .unwrap();
-    let bodies: Vec<String> = (0..rows)
-        .map(|n| {
-            let mut rng = data::Rng::new(n + 1);
-            data::contact_properties(&mut rng, n).to_string()
-        })
-        .collect();
-    let started = Instant::now();
-    for chunk in 0..rows.div_ceil(batch) {
-        let tx = conn.unchecked_transaction().unwrap();
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO contacts (key, portal_id, id, properties, created_at, updated_at) VALUES (?1, 1, ?2, ?3, ?4, ?4)",
-                )
-                .unwrap();
-            for n in chunk * batch..((chunk + 1) * batch).min(rows) {
-                let id = n as i64 + 1;
-                stmt.execute(params![
-                    (1i64 << 40) | id,
-                    id,
-                    bodies[n as usize],
-                    1_700_000_000_000i64 + id
-                ])
-                .unwrap();
-            }
-        }
-        tx.commit().unwrap();
-    }
-    let rate = rows as f64 / started.elapsed().as_secs_f64();
-    println!("raw SQLite: {rows} plain contact rows in transactions of {batch} (WAL, synchronous=FULL) = {rate:.0} rows/s");
     rate
 }
 

@@ -6,6 +6,7 @@ mod data;
 mod ingest;
 mod load;
 mod memory;
+mod raw_sqlite;
 mod search;
 
 use clap::{Parser, Subcommand};
@@ -115,7 +116,7 @@ fn main() {
             let served = ingest::ingest(&target, contacts, batch, connections).await;
             if reference_rows > 0 {
                 std::thread::sleep(ingest::pause());
-                let raw = ingest::raw_sqlite_inserts(reference_rows, batch);
+                let raw = raw_sqlite::inserts(reference_rows, batch);
                 println!("ingest / raw SQLite: {:.2}", served / raw);
             }
         }),
@@ -292,4 +293,10 @@ async fn get_by_id(
         median(c_cpu)
     );
     println!("  contact / health       {:>9.2}", median(ratio));
+    std::thread::sleep(ingest::pause());
+    let raw_us = raw_sqlite::point_reads(ids, duration.min(Duration::from_secs(5)));
+    println!(
+        "  server CPU per contact GET / raw SQLite read {:>6.1}",
+        median(c_cpu) / raw_us
+    );
 }
