@@ -77,6 +77,13 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// The raw SQLite scan of a Spoke database's contacts (run it on a
+    /// stopped Spoke's data), the reference for a start-up.
+    ScanReference {
+        /// Spoke's database file (`spoke.db` in its data directory).
+        #[arg(long)]
+        db: std::path::PathBuf,
+    },
     /// Seed contacts, then GET-by-id versus GET /health, interleaved.
     GetById {
         #[command(flatten)]
@@ -139,6 +146,9 @@ fn main() {
             .await;
             report("GET", &m);
         }),
+        Command::ScanReference { db } => {
+            raw_sqlite::scan(&db);
+        }
         Command::GetById {
             target,
             seed,

@@ -101,3 +101,28 @@ pub fn point_reads(rows: u64, duration: Duration) -> f64 {
     );
     micros
 }
+
+/// Reads every contact row's properties from Spoke's own database file,
+/// parsing each as JSON (the least a rebuild of the search index must do):
+/// the reference for a start-up on a large portal. Returns seconds.
+pub fn scan(db: &std::path::Path) -> f64 {
+    let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let started = Instant::now();
+    let mut stmt = conn
+        .prepare("SELECT properties FROM contacts WHERE state = 0")
+        .unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    let (mut count, mut values) = (0u64, 0usize);
+    while let Some(row) = rows.next().unwrap() {
+        let json = row.get_ref(0).unwrap().as_str().unwrap();
+        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json).unwrap();
+        values += map.len();
+        count += 1;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "raw SQLite: scan of {count} contact rows with their JSON parsed ({values} values) = {:.0} ms",
+        seconds * 1e3
+    );
+    seconds
+}
