@@ -8,7 +8,7 @@ SPOKE_TOKEN="bench-token-$(date +%s)-$$"
 SPOKE_BOOTSTRAP_TOKEN=$SPOKE_TOKEN "$root/target/release/spoke" serve \
   --listen 127.0.0.1:0 --data-dir "$SPOKE_DATA" >"$SPOKE_DATA/stdout" 2>"$SPOKE_DATA/stderr" &
 SPOKE_PID=$!
-trap 'kill -TERM $SPOKE_PID 2>/dev/null; wait $SPOKE_PID 2>/dev/null; rm -rf "$SPOKE_DATA"' EXIT
+trap 'kill -TERM $SPOKE_PID 2>/dev/null || true; wait $SPOKE_PID 2>/dev/null || true; rm -rf "$SPOKE_DATA"' EXIT
 for _ in $(seq 1 100); do
   SPOKE_ADDR=$(grep -o '127.0.0.1:[0-9]*' "$SPOKE_DATA/stdout" 2>/dev/null | head -n 1 || true)
   [ -n "$SPOKE_ADDR" ] && break
