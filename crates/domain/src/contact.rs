@@ -54,6 +54,20 @@ impl Contact {
     pub fn email(&self) -> Option<&str> {
         self.properties.get("email").map(String::as_str)
     }
+
+    /// The contact's additional (v1: secondary) emails, in the order they
+    /// were added.
+    pub fn additional_emails(&self) -> Vec<String> {
+        self.properties
+            .get("hs_additional_emails")
+            .map(|v| {
+                v.split(';')
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Validated property values of one write: `None` clears a property.
@@ -286,29 +300,9 @@ pub fn merged_values(primary: &Contact, secondary: &Contact) -> BTreeMap<String,
             changes.insert(name.clone(), value.clone());
         }
     }
-    let mut additional: Vec<String> = primary
-        .properties
-        .get("hs_additional_emails")
-        .map(|v| {
-            v.split(';')
-                .filter(|e| !e.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut additional = primary.additional_emails();
     let mut moved: Vec<String> = secondary.email().into_iter().map(str::to_string).collect();
-    moved.extend(
-        secondary
-            .properties
-            .get("hs_additional_emails")
-            .map(|v| {
-                v.split(';')
-                    .filter(|e| !e.is_empty())
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default(),
-    );
+    moved.extend(secondary.additional_emails());
     let mut primary_email = primary.email().map(str::to_string);
     for email in moved {
         if primary_email.is_none() {

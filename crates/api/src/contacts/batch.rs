@@ -12,44 +12,61 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use spoke_domain::contact::ChangeSource;
 use spoke_domain::crm::{BatchInput, BatchKind};
+use spoke_domain::ids::PortalId;
+use spoke_domain::property::PropertySchema;
 use spoke_domain::store::OpOutcome;
 use spoke_domain::time::Timestamp;
 use spoke_domain::Error;
-use spoke_domain::Result as DomainResult;
 
-/// Results and per-input errors of a batch write, each error naming its
-/// input's `objectWriteTraceId` when it had one.
-fn split<T>(
-    outcomes: Vec<DomainResult<OpOutcome>>,
-    traces: &[Option<String>],
-    mut to_wire: impl FnMut(OpOutcome) -> T,
-) -> Result<(Vec<T>, Vec<StandardError>), ApiError> {
+/// Runs a batch write and answers it: each outcome as `to_wire` renders
+/// it, each failed input as an error naming its `objectWriteTraceId` when
+/// it had one; `success` when none failed, 207 otherwise.
+async fn write_and_answer<T: Serialize>(
+    state: &AppState,
+    portal: PortalId,
+    kind: BatchKind,
+    inputs: Vec<BatchInput>,
+    started: Timestamp,
+    success: StatusCode,
+    to_wire: impl Fn(OpOutcome, &PropertySchema) -> T,
+) -> Result<Response, ApiError> {
+    let traces: Vec<Option<String>> = inputs
+        .iter()
+        .map(|i| i.object_write_trace_id.clone())
+        .collect();
+    let outcomes = state
+        .crm
+        .write_batch(portal, kind, inputs, ChangeSource::api())
+        .await?;
+    let schema = state.crm.schema(portal).await?;
     let mut results = Vec::new();
     let mut errors = Vec::new();
     for (outcome, trace) in outcomes.into_iter().zip(traces) {
         match outcome {
-            Ok(outcome) => results.push(to_wire(outcome)),
+            Ok(outcome) => results.push(to_wire(outcome, &schema)),
             Err(err @ Error::Internal(_)) => return Err(err.into()),
             Err(err) => {
                 let context: Vec<(&str, String)> = trace
-                    .iter()
-                    .map(|t| ("objectWriteTraceId", t.clone()))
+                    .into_iter()
+                    .map(|t| ("objectWriteTraceId", t))
                     .collect();
                 errors.push(StandardError::new(err, &context));
             }
         }
     }
-    Ok((results, errors))
+    Ok(BatchResponse::respond(results, errors, started, success))
 }
 
-fn write_inputs(items: Vec<BatchWriteItem>) -> (Vec<BatchInput>, Vec<Option<String>>) {
-    let traces = items
-        .iter()
-        .map(|i| i.object_write_trace_id.clone())
-        .collect();
-    let inputs = items
+/// A contact as a batch write answers it: every property with a value.
+fn written(outcome: OpOutcome, schema: &PropertySchema) -> SimplePublicObject {
+    SimplePublicObject::new(outcome.contact(), &Selection::AllSet, Some(schema), None)
+}
+
+fn write_inputs(items: Vec<BatchWriteItem>) -> Vec<BatchInput> {
+    items
         .into_iter()
         .map(|i| BatchInput {
             properties: input_values(i.properties),
@@ -57,8 +74,7 @@ fn write_inputs(items: Vec<BatchWriteItem>) -> (Vec<BatchInput>, Vec<Option<Stri
             id_property: i.id_property,
             object_write_trace_id: i.object_write_trace_id,
         })
-        .collect();
-    (inputs, traces)
+        .collect()
 }
 
 /// `POST …/batch/create`: 201, or 207 with per-input errors when inputs
@@ -76,11 +92,6 @@ pub async fn batch_create_contacts(
         )
         .into());
     }
-    let traces: Vec<Option<String>> = batch
-        .inputs
-        .iter()
-        .map(|i| i.object_write_trace_id.clone())
-        .collect();
     let inputs = batch
         .inputs
         .into_iter()
@@ -90,20 +101,17 @@ pub async fn batch_create_contacts(
             ..BatchInput::default()
         })
         .collect();
-    let outcomes = state
-        .crm
-        .write_batch(portal, BatchKind::Create, inputs, ChangeSource::api())
-        .await?;
-    let schema = state.crm.schema(portal).await?;
-    let (results, errors) = split(outcomes, &traces, |o| {
-        SimplePublicObject::new(o.contact(), &Selection::AllSet, Some(&schema), None)
-    })?;
-    Ok(BatchResponse::respond(
-        results,
-        errors,
+    let kind = BatchKind::Create;
+    write_and_answer(
+        &state,
+        portal,
+        kind,
+        inputs,
         started,
         StatusCode::CREATED,
-    ))
+        written,
+    )
+    .await
 }
 
 /// `POST …/batch/update`: 200, or 207.
@@ -113,21 +121,18 @@ pub async fn batch_update_contacts(
     JsonBody(batch): JsonBody<Inputs<BatchWriteItem>>,
 ) -> Result<Response, ApiError> {
     let started = Timestamp::now();
-    let (inputs, traces) = write_inputs(batch.inputs);
-    let outcomes = state
-        .crm
-        .write_batch(portal, BatchKind::Update, inputs, ChangeSource::api())
-        .await?;
-    let schema = state.crm.schema(portal).await?;
-    let (results, errors) = split(outcomes, &traces, |o| {
-        SimplePublicObject::new(o.contact(), &Selection::AllSet, Some(&schema), None)
-    })?;
-    Ok(BatchResponse::respond(
-        results,
-        errors,
+    let inputs = write_inputs(batch.inputs);
+    let kind = BatchKind::Update;
+    write_and_answer(
+        &state,
+        portal,
+        kind,
+        inputs,
         started,
         StatusCode::OK,
-    ))
+        written,
+    )
+    .await
 }
 
 /// `POST …/batch/upsert`: 200, or 207; each result says whether it is new.
@@ -137,22 +142,21 @@ pub async fn batch_upsert_contacts(
     JsonBody(batch): JsonBody<Inputs<BatchWriteItem>>,
 ) -> Result<Response, ApiError> {
     let started = Timestamp::now();
-    let (inputs, traces) = write_inputs(batch.inputs);
-    let outcomes = state
-        .crm
-        .write_batch(portal, BatchKind::Upsert, inputs, ChangeSource::api())
-        .await?;
-    let schema = state.crm.schema(portal).await?;
-    let (results, errors) = split(outcomes, &traces, |o| UpsertObject {
-        new: matches!(o, OpOutcome::Created(_)),
-        object: SimplePublicObject::new(o.contact(), &Selection::AllSet, Some(&schema), None),
-    })?;
-    Ok(BatchResponse::respond(
-        results,
-        errors,
+    let inputs = write_inputs(batch.inputs);
+    let kind = BatchKind::Upsert;
+    write_and_answer(
+        &state,
+        portal,
+        kind,
+        inputs,
         started,
         StatusCode::OK,
-    ))
+        |o, schema| UpsertObject {
+            new: matches!(o, OpOutcome::Created(_)),
+            object: written(o, schema),
+        },
+    )
+    .await
 }
 
 /// `POST …/batch/read`: 200, or 207 naming the ids not found.

@@ -1,9 +1,7 @@
 //! Property definition handlers.
 
 use super::check_object_type;
-use super::wire::{
-    BatchCreateInput, BatchNamesInput, BatchReadInput, PropertyBody, PropertyInputBody, Results,
-};
+use super::wire::{BatchCreateInput, BatchNamesInput, BatchReadInput, PropertyBody, Results};
 use crate::error::{ApiError, StandardError};
 use crate::extract::{JsonBody, Path, Portal, QueryParams};
 use crate::wire::{json, BatchResponse};
@@ -12,6 +10,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use spoke_domain::crm::check_batch_size;
+use spoke_domain::property::rules::PropertyInput;
 use spoke_domain::property::PropertyDefinition;
 use spoke_domain::time::Timestamp;
 use spoke_domain::Error;
@@ -50,10 +49,10 @@ pub async fn create_property(
     State(state): State<AppState>,
     Portal(portal): Portal,
     Path(object_type): Path<String>,
-    JsonBody(input): JsonBody<PropertyInputBody>,
+    JsonBody(input): JsonBody<PropertyInput>,
 ) -> Result<Response, ApiError> {
     check_object_type(&object_type)?;
-    let def = state.crm.create_property(portal, &input.into()).await?;
+    let def = state.crm.create_property(portal, &input).await?;
     let mut response = json(StatusCode::CREATED, &PropertyBody::from(&def));
     if let Ok(location) =
         HeaderValue::from_str(&format!("/crm/v3/properties/{object_type}/{}", def.name))
@@ -81,13 +80,10 @@ pub async fn update_property(
     State(state): State<AppState>,
     Portal(portal): Portal,
     Path((object_type, name)): Path<(String, String)>,
-    JsonBody(input): JsonBody<PropertyInputBody>,
+    JsonBody(input): JsonBody<PropertyInput>,
 ) -> Result<Response, ApiError> {
     check_object_type(&object_type)?;
-    let def = state
-        .crm
-        .update_property(portal, &name, &input.into())
-        .await?;
+    let def = state.crm.update_property(portal, &name, &input).await?;
     Ok(json(StatusCode::OK, &PropertyBody::from(&def)))
 }
 
@@ -115,7 +111,7 @@ pub async fn batch_create_properties(
     let (mut results, mut errors) = (Vec::new(), Vec::new());
     for input in batch.inputs {
         let name = input.name.clone().unwrap_or_default();
-        match state.crm.create_property(portal, &input.into()).await {
+        match state.crm.create_property(portal, &input).await {
             Ok(def) => results.push(PropertyBody::from(&def)),
             Err(err @ Error::Internal(_)) => return Err(err.into()),
             Err(err) => errors.push(StandardError::new(err, &[("name", name)])),

@@ -1,7 +1,7 @@
 //! The v3 JSON shapes of properties and groups.
 
 use serde::{Deserialize, Serialize};
-use spoke_domain::property::rules::{GroupInput, OptionInput, PropertyInput};
+use spoke_domain::property::rules::{GroupInput, PropertyInput};
 use spoke_domain::property::{PropertyDefinition, PropertyGroup, PropertyOption};
 
 /// `Option`.
@@ -119,86 +119,6 @@ impl From<&PropertyDefinition> for PropertyBody {
     }
 }
 
-/// `OptionInput`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OptionInputBody {
-    pub label: Option<String>,
-    pub value: Option<String>,
-    pub description: Option<String>,
-    pub display_order: Option<i32>,
-    pub hidden: Option<bool>,
-}
-
-impl From<OptionInputBody> for OptionInput {
-    fn from(o: OptionInputBody) -> Self {
-        OptionInput {
-            label: o.label,
-            value: o.value,
-            description: o.description,
-            display_order: o.display_order,
-            hidden: o.hidden,
-        }
-    }
-}
-
-/// `PropertyCreate` and `PropertyUpdate` (every field optional here, so
-/// that a missing one gets Spoke's message naming it).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PropertyInputBody {
-    pub name: Option<String>,
-    pub label: Option<String>,
-    pub description: Option<String>,
-    pub group_name: Option<String>,
-    #[serde(rename = "type")]
-    pub property_type: Option<String>,
-    pub field_type: Option<String>,
-    pub options: Option<Vec<OptionInputBody>>,
-    pub display_order: Option<i32>,
-    pub has_unique_value: Option<bool>,
-    pub hidden: Option<bool>,
-    pub form_field: Option<bool>,
-    pub external_options: Option<bool>,
-    pub show_currency_symbol: Option<bool>,
-    pub number_display_hint: Option<String>,
-    pub text_display_hint: Option<String>,
-    pub date_display_hint: Option<String>,
-    pub referenced_object_type: Option<String>,
-    pub calculation_formula: Option<String>,
-    pub currency_property_name: Option<String>,
-    pub data_sensitivity: Option<String>,
-}
-
-impl From<PropertyInputBody> for PropertyInput {
-    fn from(b: PropertyInputBody) -> Self {
-        PropertyInput {
-            name: b.name,
-            label: b.label,
-            description: b.description,
-            group_name: b.group_name,
-            property_type: b.property_type,
-            field_type: b.field_type,
-            options: b
-                .options
-                .map(|options| options.into_iter().map(Into::into).collect()),
-            display_order: b.display_order,
-            has_unique_value: b.has_unique_value,
-            hidden: b.hidden,
-            form_field: b.form_field,
-            external_options: b.external_options,
-            show_currency_symbol: b.show_currency_symbol,
-            number_display_hint: b.number_display_hint,
-            text_display_hint: b.text_display_hint,
-            date_display_hint: b.date_display_hint,
-            referenced_object_type: b.referenced_object_type,
-            calculation_formula: b.calculation_formula,
-            currency_property_name: b.currency_property_name,
-            data_sensitivity: b.data_sensitivity,
-        }
-    }
-}
-
 /// `CollectionResponse…NoPaging`.
 #[derive(Serialize)]
 pub struct Results<T: Serialize> {
@@ -214,7 +134,7 @@ pub struct PropertyName {
 /// `BatchInputPropertyCreate`.
 #[derive(Deserialize)]
 pub struct BatchCreateInput {
-    pub inputs: Vec<PropertyInputBody>,
+    pub inputs: Vec<PropertyInput>,
 }
 
 /// `BatchReadInputPropertyName`.

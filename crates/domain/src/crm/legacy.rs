@@ -248,20 +248,6 @@ impl Crm {
     }
 }
 
-/// A contact's secondary emails, in the order they were added.
-pub fn secondary_emails(contact: &Contact) -> Vec<String> {
-    contact
-        .properties
-        .get("hs_additional_emails")
-        .map(|v| {
-            v.split(';')
-                .filter(|e| !e.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn digest(kind: &str, portal: PortalId, id: ContactId) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     Sha256::digest(format!("spoke/{kind}/{portal}/{id}").as_bytes()).into()

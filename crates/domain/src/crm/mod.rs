@@ -8,8 +8,7 @@ mod properties;
 
 pub use batch::{BatchInput, BatchKind, BatchRead, SearchPage};
 pub use legacy::{
-    lead_guid, profile_token, secondary_emails, BatchFailures, LegacyBatchItem, QueryPage,
-    MAX_LEGACY_BATCH,
+    lead_guid, profile_token, BatchFailures, LegacyBatchItem, QueryPage, MAX_LEGACY_BATCH,
 };
 
 use crate::contact::Contact;

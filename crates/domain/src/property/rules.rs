@@ -8,6 +8,7 @@ use super::{
 };
 use crate::error::{Error, ErrorDetail, PropertyProblem};
 use crate::time::Timestamp;
+use serde::Deserialize;
 
 /// HubSpot allows at most this many `hasUniqueValue` properties per object.
 pub const MAX_UNIQUE_PROPERTIES: usize = 10;
@@ -40,8 +41,9 @@ const DATE_DISPLAY_HINTS: [&str; 4] = [
 ];
 const DATA_SENSITIVITIES: [&str; 3] = ["non_sensitive", "sensitive", "highly_sensitive"];
 
-/// One enumeration option as a client sent it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// One enumeration option as a client sent it (HubSpot's `OptionInput`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OptionInput {
     pub label: Option<String>,
     pub value: Option<String>,
@@ -52,13 +54,16 @@ pub struct OptionInput {
 
 /// A property definition as a client sent it (create, or the fields of an
 /// update). Everything is optional so that a missing field gets Spoke's own
-/// message naming it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// message naming it. Deserialized from HubSpot's `PropertyCreate` and
+/// `PropertyUpdate` bodies.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PropertyInput {
     pub name: Option<String>,
     pub label: Option<String>,
     pub description: Option<String>,
     pub group_name: Option<String>,
+    #[serde(rename = "type")]
     pub property_type: Option<String>,
     pub field_type: Option<String>,
     pub options: Option<Vec<OptionInput>>,

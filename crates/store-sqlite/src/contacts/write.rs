@@ -379,12 +379,7 @@ fn update(
         .collect();
     check_blocked(tx, portal, &added)?;
     swap_identities(tx, portal, new.id, &before, &after)?;
-    let json = serde_json::to_string(&new.properties).map_err(internal)?;
-    tx.prepare_cached("UPDATE contacts SET properties = ?2, updated_at = ?3 WHERE key = ?1")
-        .and_then(|mut stmt| {
-            stmt.execute(params![key(portal, new.id), json, new.updated_at.millis()])
-        })
-        .map_err(internal)?;
+    save_properties(tx, portal, &new)?;
     let values = serde_json::to_string(&recorded).map_err(internal)?;
     record_change(
         tx,
@@ -400,6 +395,21 @@ fn update(
         OpOutcome::Updated(new.clone()),
         Some(IndexChange::Replace(old, new)),
     ))
+}
+
+/// Writes a contact's values and modification time to its row.
+fn save_properties(tx: &Transaction<'_>, portal: PortalId, contact: &Contact) -> Result<()> {
+    let json = serde_json::to_string(&contact.properties).map_err(internal)?;
+    tx.prepare_cached("UPDATE contacts SET properties = ?2, updated_at = ?3 WHERE key = ?1")
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                key(portal, contact.id),
+                json,
+                contact.updated_at.millis()
+            ])
+        })
+        .map(drop)
+        .map_err(internal)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -427,12 +437,7 @@ pub(crate) fn apply_values(
     let before = identities(schema, &old.properties);
     let after = identities(schema, &new.properties);
     swap_identities(tx, portal, new.id, &before, &after)?;
-    let json = serde_json::to_string(&new.properties).map_err(internal)?;
-    tx.prepare_cached("UPDATE contacts SET properties = ?2, updated_at = ?3 WHERE key = ?1")
-        .and_then(|mut stmt| {
-            stmt.execute(params![key(portal, new.id), json, new.updated_at.millis()])
-        })
-        .map_err(internal)?;
+    save_properties(tx, portal, &new)?;
     let recorded = serde_json::to_string(values).map_err(internal)?;
     record_change(
         tx,

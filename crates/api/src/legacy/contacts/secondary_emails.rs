@@ -13,7 +13,6 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use spoke_domain::contact::{unique_key, Contact, ContactLookup};
-use spoke_domain::crm::secondary_emails;
 use spoke_domain::ids::{ContactId, PortalId};
 use spoke_domain::Error;
 
@@ -23,7 +22,7 @@ fn answer(portal: PortalId, contact: &Contact) -> Response {
         &json!({
             "portalId": portal.0,
             "vid": contact.id.0,
-            "secondaryEmails": secondary_emails(contact),
+            "secondaryEmails": contact.additional_emails(),
         }),
     )
 }
@@ -75,7 +74,7 @@ pub async fn add(
     V1Path((id, email)): V1Path<(String, String)>,
 ) -> Result<Response, V1Error> {
     let contact = contact(&state, portal, &id).await?;
-    let mut emails = secondary_emails(&contact);
+    let mut emails = contact.additional_emails();
     if position(&emails, &email).is_some() {
         return Ok(answer(portal, &contact));
     }
@@ -98,7 +97,7 @@ pub async fn replace(
     V1Json(body): V1Json<ReplaceBody>,
 ) -> Result<Response, V1Error> {
     let contact = contact(&state, portal, &id).await?;
-    let mut emails = secondary_emails(&contact);
+    let mut emails = contact.additional_emails();
     let at = position(&emails, &body.target_secondary_email)
         .ok_or_else(|| not_secondary(&body.target_secondary_email))?;
     emails[at] = body.updated_secondary_email;
@@ -112,7 +111,7 @@ pub async fn remove(
     V1Path((id, email)): V1Path<(String, String)>,
 ) -> Result<Response, V1Error> {
     let contact = contact(&state, portal, &id).await?;
-    let mut emails = secondary_emails(&contact);
+    let mut emails = contact.additional_emails();
     let at = position(&emails, &email).ok_or_else(|| not_secondary(&email))?;
     emails.remove(at);
     store(&state, portal, contact.id, emails).await

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use spoke_domain::contact::{Contact, PropertyHistory, PropertyVersion};
-use spoke_domain::crm::{lead_guid, profile_token, secondary_emails};
+use spoke_domain::crm::{lead_guid, profile_token};
 use spoke_domain::ids::PortalId;
 use spoke_domain::property::{InputValue, PropertySchema, PropertyType};
 use spoke_domain::store::MergeAudit;
@@ -264,7 +264,7 @@ pub fn own_identities(portal: PortalId, contact: &Contact) -> Vec<V1Identity> {
         is_primary: None,
         is_secondary: None,
     });
-    for email in secondary_emails(contact) {
+    for email in contact.additional_emails() {
         out.push(V1Identity {
             kind: "EMAIL",
             value: email,
