@@ -101,11 +101,10 @@ pub async fn batch_create_contacts(
             ..BatchInput::default()
         })
         .collect();
-    let kind = BatchKind::Create;
     write_and_answer(
         &state,
         portal,
-        kind,
+        BatchKind::Create,
         inputs,
         started,
         StatusCode::CREATED,
@@ -122,11 +121,10 @@ pub async fn batch_update_contacts(
 ) -> Result<Response, ApiError> {
     let started = Timestamp::now();
     let inputs = write_inputs(batch.inputs);
-    let kind = BatchKind::Update;
     write_and_answer(
         &state,
         portal,
-        kind,
+        BatchKind::Update,
         inputs,
         started,
         StatusCode::OK,
@@ -143,11 +141,10 @@ pub async fn batch_upsert_contacts(
 ) -> Result<Response, ApiError> {
     let started = Timestamp::now();
     let inputs = write_inputs(batch.inputs);
-    let kind = BatchKind::Upsert;
     write_and_answer(
         &state,
         portal,
-        kind,
+        BatchKind::Upsert,
         inputs,
         started,
         StatusCode::OK,
