@@ -7,8 +7,10 @@ use crate::property::{PropertyDefinition, PropertySchema, PropertyType};
 use crate::time::{parse_date, Timestamp};
 
 pub const MAX_GROUPS: usize = 5;
-pub const MAX_FILTERS_PER_GROUP: usize = 6;
-pub const MAX_FILTERS: usize = 18;
+/// HubSpot's limits since its change of 2024-08-26 ("Expanded Filtering
+/// Capabilities"): 5 groups, 10 filters in a group, 25 in all.
+pub const MAX_FILTERS_PER_GROUP: usize = 10;
+pub const MAX_FILTERS: usize = 25;
 pub const MAX_QUERY_CHARS: usize = 3000;
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 200;
@@ -559,14 +561,14 @@ mod tests {
         );
         assert_eq!(
             limits(SearchInput {
-                filter_groups: vec![vec![f(); 7]],
+                filter_groups: vec![vec![f(); 11]],
                 ..SearchInput::default()
             }),
             "filterGroups[0].filters"
         );
         assert_eq!(
             limits(SearchInput {
-                filter_groups: vec![vec![f(); 6], vec![f(); 6], vec![f(); 6], vec![f()]],
+                filter_groups: vec![vec![f(); 9], vec![f(); 9], vec![f(); 8]],
                 ..SearchInput::default()
             }),
             "filterGroups"
@@ -625,7 +627,7 @@ mod tests {
         );
         let ok = SearchRequest::validate(
             &SearchInput {
-                filter_groups: vec![vec![f(); 6], vec![f(); 6], vec![f(); 6]],
+                filter_groups: vec![vec![f(); 10], vec![f(); 10], vec![f(); 5]],
                 ..SearchInput::default()
             },
             &schema(),

@@ -268,10 +268,10 @@ async fn hubspots_limits_get_400_bodies() {
     let cases = [
         (json!({"filterGroups": groups(6, 1)}), "filterGroups"),
         (
-            json!({"filterGroups": groups(1, 7)}),
+            json!({"filterGroups": groups(1, 11)}),
             "filterGroups[0].filters",
         ),
-        (json!({"filterGroups": groups(4, 5)}), "filterGroups"),
+        (json!({"filterGroups": groups(3, 9)}), "filterGroups"),
         (json!({"query": "q".repeat(3001)}), "query"),
         (json!({"limit": 201}), "limit"),
         (json!({"after": "10000"}), "after"),
@@ -295,14 +295,19 @@ async fn hubspots_limits_get_400_bodies() {
         assert_eq!(error["category"], "VALIDATION_ERROR");
         assert_eq!(error["errors"][0]["in"], location, "{body}");
     }
-    let ok = app
-        .post(SEARCH, json!({"filterGroups": groups(3, 6)}))
-        .await;
-    assert_eq!(
-        ok.status,
-        StatusCode::OK,
-        "18 filters in 3 groups are allowed"
-    );
+    // HubSpot's limits since 2024-08-26: 5 groups, 10 filters in a group,
+    // 25 in all.
+    for (n, each) in [(1, 7), (1, 10), (5, 5), (3, 8)] {
+        let ok = app
+            .post(SEARCH, json!({"filterGroups": groups(n, each)}))
+            .await;
+        assert_eq!(
+            ok.status,
+            StatusCode::OK,
+            "{each} filters in each of {n} groups are allowed: {}",
+            ok.text
+        );
+    }
 }
 
 #[tokio::test]
