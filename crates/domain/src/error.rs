@@ -19,6 +19,7 @@ pub enum Category {
     ObjectAlreadyExists,
     InvalidAuthentication,
     InternalError,
+    ServiceUnavailable,
 }
 
 impl Category {
@@ -30,6 +31,7 @@ impl Category {
             Category::ObjectAlreadyExists => "OBJECT_ALREADY_EXISTS",
             Category::InvalidAuthentication => "INVALID_AUTHENTICATION",
             Category::InternalError => "INTERNAL_ERROR",
+            Category::ServiceUnavailable => "SERVICE_UNAVAILABLE",
         }
     }
 }
@@ -151,6 +153,13 @@ pub enum Error {
     Unauthenticated(String),
     /// A storage failure. The text is logged, never sent to the client.
     Internal(String),
+    /// The store is unreachable (its database is down or the connection
+    /// was lost): the request may succeed if sent again.
+    Unavailable(String),
+    /// What a write read was changed by a concurrent writer before it could
+    /// lock it: the store runs the write again. Never reaches a client
+    /// unless retries run out (then it is internal).
+    Retry(String),
 }
 
 impl Error {
@@ -163,7 +172,8 @@ impl Error {
             }
             Error::AlreadyExists(_) => Category::ObjectAlreadyExists,
             Error::Unauthenticated(_) => Category::InvalidAuthentication,
-            Error::Internal(_) => Category::InternalError,
+            Error::Internal(_) | Error::Retry(_) => Category::InternalError,
+            Error::Unavailable(_) => Category::ServiceUnavailable,
         }
     }
 
@@ -226,6 +236,8 @@ impl fmt::Display for Error {
             ),
             Error::Unauthenticated(message) => f.write_str(message),
             Error::Internal(message) => write!(f, "internal error: {message}"),
+            Error::Unavailable(message) => write!(f, "storage unavailable: {message}"),
+            Error::Retry(message) => write!(f, "concurrent write, retry: {message}"),
         }
     }
 }

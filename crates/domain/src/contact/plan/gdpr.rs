@@ -1,0 +1,175 @@
+//! GDPR delete: the contact, the contacts merged into it, their values,
+//! their history and their pending events are removed for good; an email
+//! that names no contact is blocked from future use.
+
+use super::{
+    held, swap_identities, Changes, Effects, HistoryEntry, Holder, HolderChange, IdentityKey,
+    Overlay, Planned, Snapshot, Wanted,
+};
+use crate::contact::{identities, ChangeKind, ChangeSource, ContactLookup, ContactState};
+use crate::error::{Error, Result};
+use crate::ids::ContactId;
+use crate::property::PropertySchema;
+use crate::store::GdprOutcome;
+use crate::time::Timestamp;
+use std::sync::Arc;
+
+/// Plans the GDPR delete of the contact a lookup names.
+pub struct GdprPlanner {
+    schema: Arc<PropertySchema>,
+    lookup: ContactLookup,
+    at: Timestamp,
+    snapshot: Snapshot,
+}
+
+impl GdprPlanner {
+    pub fn new(schema: Arc<PropertySchema>, lookup: ContactLookup, at: Timestamp) -> GdprPlanner {
+        GdprPlanner {
+            schema,
+            lookup,
+            at,
+            snapshot: Snapshot::default(),
+        }
+    }
+
+    /// Reads until the target is known, then its row and the rows merged
+    /// into it.
+    pub fn wanted(&self) -> Option<Wanted> {
+        let mut wanted = Wanted::default();
+        match &self.lookup {
+            ContactLookup::Id(id) => match self.snapshot.contacts.get(id) {
+                None => {
+                    wanted.contacts.insert(*id);
+                }
+                Some(Some(row)) if row.state == ContactState::Merged => {
+                    wanted.contacts.extend(row.merged_into);
+                }
+                Some(_) => {}
+            },
+            ContactLookup::Unique { property, key } => {
+                let identity: IdentityKey = (property.clone(), key.clone());
+                match self.snapshot.holders.get(&identity) {
+                    None => {
+                        wanted.holders.insert(identity);
+                    }
+                    Some(Some(Holder::Contact(id))) => {
+                        wanted.contacts.insert(*id);
+                    }
+                    Some(_) => {
+                        wanted.archived_with.insert(property.clone());
+                    }
+                }
+            }
+        }
+        if let Some(missing) = self.snapshot.missing(wanted.clone()) {
+            return Some(missing);
+        }
+        let target = self.target()?;
+        wanted.contacts.insert(target);
+        wanted.merged_into.insert(target);
+        if let Some(merged) = self.snapshot.merged_into.get(&target) {
+            wanted.contacts.extend(merged.iter().copied());
+        }
+        self.snapshot.missing(wanted)
+    }
+
+    pub fn give(&mut self, snapshot: Snapshot) {
+        self.snapshot.extend(snapshot);
+    }
+
+    /// The contact the lookup names, in any state but merged (a merged id
+    /// names its survivor).
+    fn target(&self) -> Option<ContactId> {
+        let overlay = Overlay::new(self.snapshot.clone());
+        match &self.lookup {
+            ContactLookup::Id(id) => overlay.resolve(*id).map(|row| row.id()),
+            ContactLookup::Unique { property, key } => {
+                let identity: IdentityKey = (property.clone(), key.clone());
+                if let Some(Some(Holder::Contact(id))) = self.snapshot.holders.get(&identity) {
+                    return Some(*id);
+                }
+                // Archived contacts hold no identities: look at their values,
+                // the most recently created first.
+                self.snapshot
+                    .archived_with
+                    .get(property)
+                    .into_iter()
+                    .flatten()
+                    .filter(|row| row.state == ContactState::Archived)
+                    .filter(|row| {
+                        identities(&self.schema, &row.contact.properties)
+                            .iter()
+                            .any(|i| &i.property == property && &i.key == key)
+                    })
+                    .map(|row| row.id())
+                    .max()
+            }
+        }
+    }
+
+    pub fn plan(self) -> Result<Planned<GdprOutcome>> {
+        let Some(target) = self.target() else {
+            return match &self.lookup {
+                ContactLookup::Unique { property, key } if property == "email" => {
+                    let identity: IdentityKey = (property.clone(), key.clone());
+                    let mut changes = Changes::default();
+                    let stored = self.snapshot.holders.get(&identity).copied().flatten();
+                    if stored != Some(Holder::Blocked) {
+                        changes.holders.insert(
+                            identity,
+                            HolderChange {
+                                before: stored,
+                                after: Some(Holder::Blocked),
+                            },
+                        );
+                    }
+                    Ok(Planned {
+                        outcome: GdprOutcome::EmailBlocked,
+                        changes,
+                    })
+                }
+                _ => Err(Error::NotFound("resource not found".into())),
+            };
+        };
+        let mut overlay = Overlay::new(self.snapshot.clone());
+        let row = overlay
+            .row(target)
+            .cloned()
+            .ok_or_else(|| Error::NotFound("resource not found".into()))?;
+        let mut gone: Vec<ContactId> = self
+            .snapshot
+            .merged_into
+            .get(&target)
+            .cloned()
+            .unwrap_or_default();
+        gone.sort();
+        gone.push(target);
+
+        let mut changes = Changes::default();
+        let mut effects = Effects::default();
+        // Contacts merged into this one hold no identities any more.
+        let identities = held(&self.schema, &row);
+        swap_identities(&overlay, &mut effects, target, &identities, &[])?;
+        for id in &gone {
+            if overlay.row(*id).is_some() {
+                effects.rows.push((*id, None));
+            }
+        }
+        // The event says only that the contact is gone; no value or history
+        // of it remains.
+        let mut entry = HistoryEntry::new(
+            target,
+            ChangeKind::PrivacyDeleted,
+            self.at,
+            ChangeSource::api(),
+        );
+        entry.in_history = false;
+        overlay.apply(effects, &mut changes);
+        changes.forgotten = gone;
+        changes.history.push(entry);
+        Ok(Planned {
+            outcome: GdprOutcome::Deleted(target),
+            changes: overlay.finish(changes),
+        })
+    }
+}
