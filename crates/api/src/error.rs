@@ -36,6 +36,7 @@ pub fn status_of(category: Category) -> StatusCode {
         Category::Conflict | Category::ObjectAlreadyExists => StatusCode::CONFLICT,
         Category::InvalidAuthentication => StatusCode::UNAUTHORIZED,
         Category::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        Category::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -153,7 +154,17 @@ impl ApiError {
                             ("propertyName", property),
                         ]);
                     }
-                    Error::Internal(detail) => {
+                    Error::Unavailable(detail) => {
+                        tracing::warn!(
+                            correlation_id = %correlation_id(),
+                            error = %detail,
+                            "storage unavailable"
+                        );
+                        out.message =
+                            "The database is not reachable right now. Retry the request shortly."
+                                .into();
+                    }
+                    Error::Internal(detail) | Error::Retry(detail) => {
                         // Logged once, with the correlation id; never sent.
                         tracing::error!(
                             correlation_id = %correlation_id(),

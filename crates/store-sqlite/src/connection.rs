@@ -93,25 +93,11 @@ impl Connections {
         })
     }
 
-    fn open_reader(&self) -> rusqlite::Result<RefCell<Connection>> {
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.execute_batch(
-            "PRAGMA busy_timeout = 5000;
-             PRAGMA cache_size = -16384;
-             PRAGMA temp_store = MEMORY;",
-        )?;
-        conn.set_prepared_statement_cache_capacity(64);
-        Ok(RefCell::new(conn))
-    }
-
     /// Runs a read on this thread's reader connection.
     pub fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
         let cell = self
             .readers
-            .get_or_try(|| self.open_reader())
+            .get_or_try(|| open_reader(&self.path).map(RefCell::new))
             .map_err(internal)?;
         // A read never awaits, so the borrow cannot be held across a
         // suspension point and re-entered on this thread.
@@ -146,7 +132,7 @@ impl Connections {
     pub async fn write_then<R, F, T>(&self, f: F, then: T) -> Result<R>
     where
         F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
-        T: FnOnce(&Connection, &R) -> Result<()> + Send + 'static,
+        T: FnOnce(&Connection, &mut R) -> Result<()> + Send + 'static,
         R: Send + 'static,
     {
         let (sender, receiver) = tokio::sync::oneshot::channel::<Result<R>>();
@@ -158,10 +144,10 @@ impl Connections {
                     answer(&reply, Err(err));
                     None
                 }
-                Ok(out) => Some(Box::new(
+                Ok(mut out) => Some(Box::new(
                     move |committed: std::result::Result<&Connection, &Error>| {
                         let result = match committed {
-                            Ok(conn) => then(conn, &out).map(|()| out),
+                            Ok(conn) => then(conn, &mut out).map(|()| out),
                             Err(err) => Err(err.clone()),
                         };
                         answer(&reply, result);
@@ -188,6 +174,21 @@ impl Connections {
             .await
             .unwrap_or_else(|_| Err(internal("a write was dropped unanswered")))
     }
+}
+
+/// A read-only connection to the database.
+pub(crate) fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch(
+        "PRAGMA busy_timeout = 5000;
+         PRAGMA cache_size = -16384;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }
 
 /// Runs groups while writes are queued, then steps down. A write queued

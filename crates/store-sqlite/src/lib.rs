@@ -11,9 +11,13 @@
 //!   writes queued while a commit runs share the next one (group commit);
 //! - checkpoints run on their own thread and connection, so a commit only
 //!   appends to the write-ahead log.
+//!
+//! SQLite is one node's database: the store takes a lock file beside the
+//! database, and a second Spoke on the same file refuses to start.
 
 mod connection;
 mod contacts;
+mod lock;
 pub mod migrations;
 mod outbox;
 mod portals;
@@ -21,16 +25,20 @@ mod properties;
 mod search_index;
 
 use connection::Connections;
-use contacts::Indexed;
+use contacts::PlannedWrite;
+use lock::DatabaseLock;
 use search_index::SearchIndexes;
 use spoke_domain::ids::PortalId;
 use spoke_domain::property::PropertySchema;
 use spoke_domain::{Error, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::thread::JoinHandle;
 
 pub use connection::Synchronous;
+pub use lock::LockError;
 
 /// How to open a store.
 #[derive(Clone, Debug)]
@@ -50,6 +58,40 @@ impl SqliteOptions {
     }
 }
 
+/// Why a store did not open.
+#[derive(Debug)]
+pub enum OpenError {
+    /// Another process has the database open.
+    Locked(LockError),
+    /// The database was written by a newer Spoke.
+    NewerSchema {
+        unknown: Vec<String>,
+    },
+    Other(Error),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Locked(err) => err.fmt(f),
+            OpenError::NewerSchema { unknown } => write!(
+                f,
+                "the database was written by a newer Spoke (migrations this binary does not know: {}); run that version or a later one",
+                unknown.join(", ")
+            ),
+            OpenError::Other(err) => err.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+impl From<Error> for OpenError {
+    fn from(err: Error) -> Self {
+        OpenError::Other(err)
+    }
+}
+
 /// The SQLite store. Cheap to clone; every clone shares the connections.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -57,6 +99,9 @@ pub struct SqliteStore {
 }
 
 struct Inner {
+    /// Stops the background index build when the store closes.
+    closing: Arc<AtomicBool>,
+    builder: Mutex<Option<JoinHandle<()>>>,
     connections: Connections,
     /// Property schemas per portal, dropped whenever a definition changes.
     schemas: RwLock<HashMap<PortalId, Arc<PropertySchema>>>,
@@ -65,40 +110,103 @@ struct Inner {
     /// whatever revokes one must also remove it here.
     tokens: RwLock<HashMap<[u8; 32], PortalId>>,
     /// The search index of every portal.
-    indexes: SearchIndexes,
+    indexes: Arc<SearchIndexes>,
+    /// Released last, once every connection is closed.
+    _lock: DatabaseLock,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The builder's read transaction must end before the writer closes,
+        // so that the close can checkpoint the whole log.
+        self.closing.store(true, Ordering::Release);
+        let builder = self
+            .builder
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(builder) = builder {
+            let _ = builder.join();
+        }
+    }
 }
 
 impl SqliteStore {
-    /// Opens (creating when missing) the database, applies migrations and
-    /// builds the search index of every portal.
-    pub fn open(options: &SqliteOptions) -> Result<SqliteStore> {
+    /// Opens (creating when missing) the database and applies migrations.
+    /// The search index of every portal is built in the background from a
+    /// snapshot; searches wait for it, writes do not.
+    pub fn open(options: &SqliteOptions) -> Result<SqliteStore, OpenError> {
+        let lock = DatabaseLock::acquire(&options.path).map_err(OpenError::Locked)?;
         let connections = Connections::open(options)?;
-        connections.with_writer(|conn| migrations::apply(conn).map_err(internal))?;
+        let unknown = connections.with_writer(|conn| migrations::apply(conn).map_err(internal))?;
+        if !unknown.is_empty() {
+            return Err(OpenError::NewerSchema { unknown });
+        }
         let store = SqliteStore {
             inner: Arc::new(Inner {
+                closing: Arc::new(AtomicBool::new(false)),
+                builder: Mutex::new(None),
                 connections,
                 schemas: RwLock::new(HashMap::new()),
                 tokens: RwLock::new(HashMap::new()),
-                indexes: SearchIndexes::default(),
+                indexes: Arc::new(SearchIndexes::default()),
+                _lock: lock,
             }),
         };
-        store.connections().with_writer(|conn| {
-            let portals: Vec<i64> = conn
-                .prepare("SELECT id FROM portals ORDER BY id")
-                .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
-                .map_err(internal)?;
-            for portal in portals.into_iter().map(PortalId) {
-                let started = std::time::Instant::now();
-                let schema = properties::load_schema(conn, portal)?;
-                store.indexes().rebuild(conn, portal, &schema)?;
-                let count = store.indexes().get(portal).map_or(0, |i| {
-                    i.read().unwrap_or_else(std::sync::PoisonError::into_inner).len()
-                });
-                tracing::info!(%portal, contacts = count, millis = started.elapsed().as_millis() as u64, "search index built");
-            }
-            Ok(())
-        })?;
+        store.build_indexes_in_background(&options.path)?;
         Ok(store)
+    }
+
+    /// Takes a read snapshot while holding the writer (so that every write
+    /// after it is queued for the index), then builds each portal's index
+    /// from that snapshot on a thread of its own.
+    fn build_indexes_in_background(&self, path: &Path) -> Result<()> {
+        let reader = connection::open_reader(path).map_err(internal)?;
+        let indexes = Arc::clone(&self.inner.indexes);
+        let portals = self.connections().with_writer(|_| {
+            reader.execute_batch("BEGIN").map_err(internal)?;
+            let portals: Vec<PortalId> = reader
+                .prepare("SELECT id FROM portals ORDER BY id")
+                .and_then(|mut stmt| {
+                    stmt.query_map([], |r| r.get(0))?
+                        .map(|id| id.map(PortalId))
+                        .collect()
+                })
+                .map_err(internal)?;
+            indexes.start_building(&portals);
+            Ok(portals)
+        })?;
+        let closing = Arc::clone(&self.inner.closing);
+        let thread = std::thread::Builder::new()
+            .name("spoke-index-build".into())
+            .spawn(move || {
+                for portal in portals {
+                    if closing.load(Ordering::Acquire) {
+                        break;
+                    }
+                    let started = std::time::Instant::now();
+                    let built = properties::load_schema(&reader, portal)
+                        .and_then(|schema| search_index::build(&reader, portal, &schema));
+                    match built {
+                        Ok(index) => {
+                            let contacts = index.len();
+                            indexes.finish_building(portal, index);
+                            tracing::info!(%portal, contacts, millis = started.elapsed().as_millis() as u64, "search index built");
+                        }
+                        Err(err) => {
+                            tracing::error!(%portal, error = %err, "cannot build the search index; searches of this portal fail until restart");
+                        }
+                    }
+                }
+                let _ = reader.execute_batch("COMMIT");
+            })
+            .map_err(internal)?;
+        *self
+            .inner
+            .builder
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(thread);
+        Ok(())
     }
 
     fn connections(&self) -> &Connections {
@@ -109,23 +217,26 @@ impl SqliteStore {
         &self.inner.indexes
     }
 
-    /// Runs a contact write; once committed, applies its index changes
-    /// under the writer (see [`search_index`]).
-    async fn write_indexed<R, F>(
+    /// Runs a planned contact write; once committed, the search index
+    /// follows its row changes, under the writer (see [`search_index`]).
+    async fn write_planned<R, F>(
         &self,
         portal: PortalId,
-        schema: Arc<PropertySchema>,
+        schema: Option<Arc<PropertySchema>>,
         f: F,
     ) -> Result<R>
     where
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<Indexed<R>> + Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<PlannedWrite<R>> + Send + 'static,
         R: Send + 'static,
     {
         let store = self.clone();
         let (out, _) = self
             .connections()
-            .write_then(f, move |_, (_, changes): &Indexed<R>| {
-                store.indexes().apply(portal, &schema, changes);
+            .write_then(f, move |_, (_, changes): &mut PlannedWrite<R>| {
+                if let Some(schema) = &schema {
+                    let rows = std::mem::take(&mut changes.rows).into_values().collect();
+                    store.indexes().apply_rows(portal, schema, rows);
+                }
                 Ok(())
             })
             .await?;

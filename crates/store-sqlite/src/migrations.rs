@@ -1,6 +1,6 @@
 //! Embedded migrations, applied in order at start, each in its own
 //! transaction and recorded by name. The PostgreSQL backend keeps a folder
-//! with the same names in the same order.
+//! with the same names in the same order (a test compares them).
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -18,15 +18,33 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_merge_audits",
         include_str!("../migrations/0003_merge_audits.sql"),
     ),
+    (
+        "0004_blocked_emails_as_holders",
+        include_str!("../migrations/0004_blocked_emails_as_holders.sql"),
+    ),
 ];
 
-pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
+/// Applies the migrations the database lacks. When the database records a
+/// migration this binary does not know (a newer Spoke wrote it), applies
+/// nothing and returns those names.
+pub fn apply(conn: &mut Connection) -> rusqlite::Result<Vec<String>> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             name TEXT PRIMARY KEY,
             applied_at INTEGER NOT NULL
         )",
     )?;
+    let applied: Vec<String> = conn
+        .prepare("SELECT name FROM schema_migrations ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let unknown: Vec<String> = applied
+        .into_iter()
+        .filter(|name| !MIGRATIONS.iter().any(|(known, _)| known == name))
+        .collect();
+    if !unknown.is_empty() {
+        return Ok(unknown);
+    }
     for (name, sql) in MIGRATIONS {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let applied: Option<i64> = tx
@@ -46,5 +64,5 @@ pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
         }
         tx.commit()?;
     }
-    Ok(())
+    Ok(Vec::new())
 }

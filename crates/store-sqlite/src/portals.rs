@@ -44,7 +44,10 @@ impl PortalStore for SqliteStore {
                     }
                     Ok(DefaultPortal { portal, created })
                 },
-                move |conn, default| store.index_new_portal(conn, default.portal),
+                move |_, default| {
+                    store.indexes().add_empty(default.portal);
+                    Ok(())
+                },
             )
             .await
     }
@@ -60,7 +63,10 @@ impl PortalStore for SqliteStore {
                     add_token(tx, portal, token_hash)?;
                     Ok(portal)
                 },
-                move |conn, portal| store.index_new_portal(conn, *portal),
+                move |_, portal| {
+                    store.indexes().add_empty(*portal);
+                    Ok(())
+                },
             )
             .await
     }
@@ -88,17 +94,6 @@ impl PortalStore for SqliteStore {
             cache.insert(token_hash, portal);
         }
         Ok(portal)
-    }
-}
-
-impl SqliteStore {
-    /// Gives a portal that has none an (empty or built) search index.
-    fn index_new_portal(&self, conn: &rusqlite::Connection, portal: PortalId) -> Result<()> {
-        if self.indexes().get(portal).is_none() {
-            let schema = properties::load_schema(conn, portal)?;
-            self.indexes().rebuild(conn, portal, &schema)?;
-        }
-        Ok(())
     }
 }
 

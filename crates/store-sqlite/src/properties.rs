@@ -1,17 +1,17 @@
 //! Property definitions and groups, and the per-portal schema cache.
 
-use crate::contacts::key_range;
+use crate::contacts::{contact_columns, decode, key, key_range, read_row};
 use crate::{internal, SqliteStore};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use spoke_domain::contact::unique_key;
+use spoke_domain::contact::StoredContact;
 use spoke_domain::ids::{ContactId, PortalId};
-use spoke_domain::property::rules::reencode_value;
-use spoke_domain::property::{standard, PropertyDefinition, PropertyGroup, PropertySchema};
+use spoke_domain::property::{
+    reencode_stored_values, standard, PropertyDefinition, PropertyGroup, PropertySchema,
+};
 use spoke_domain::store::PropertyStore;
 use spoke_domain::time::Timestamp;
 use spoke_domain::{Error, Result};
-use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError};
 
 /// Adds every standard group and property the portal lacks. Run when a
@@ -88,123 +88,53 @@ fn save_definition(tx: &Transaction<'_>, portal: PortalId, def: &PropertyDefinit
     })
 }
 
-/// How many refused values a failed type change quotes.
-const QUOTED_FAILURES: usize = 3;
-
-/// Rewrites every stored value of `def.name` in the form `def` requires,
-/// and rebuilds its unique values when it has them. Fails without writing
-/// when a value cannot be kept.
+/// Rewrites every stored value of `def.name` in the form `def` requires
+/// (the domain decides how), moving unique values with them. Fails without
+/// writing when a value cannot be kept.
 fn reencode_values(tx: &Transaction<'_>, portal: PortalId, def: &PropertyDefinition) -> Result<()> {
-    let path = format!("$.\"{}\"", def.name);
-    let rows: Vec<(i64, i64, i64, String)> = {
-        let mut stmt = tx
-            .prepare(
-                "SELECT key, id, state, properties FROM contacts
-                 WHERE key BETWEEN ?1 AND ?2 AND json_extract(properties, ?3) IS NOT NULL",
-            )
-            .map_err(internal)?;
+    const SQL: &str = concat!(
+        "SELECT ",
+        contact_columns!(),
+        " FROM contacts WHERE key BETWEEN ?1 AND ?2 AND json_extract(properties, ?3) IS NOT NULL"
+    );
+    let rows: Vec<StoredContact> = {
+        let mut stmt = tx.prepare(SQL).map_err(internal)?;
         let (first, last) = key_range(portal, ContactId(1));
         let mapped = stmt
-            .query_map(params![first, last, path], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
+            .query_map(
+                params![first, last, format!("$.\"{}\"", def.name)],
+                read_row,
+            )
             .map_err(internal)?;
-        mapped.collect::<rusqlite::Result<_>>().map_err(internal)?
+        mapped
+            .map(|r| r.map_err(internal).and_then(decode))
+            .collect::<Result<_>>()?
     };
-    let mut failures = Vec::new();
-    let mut rewritten = Vec::new();
-    for (key, id, state, json) in rows {
-        let mut properties: BTreeMap<String, String> =
-            serde_json::from_str(&json).map_err(internal)?;
-        let Some(old) = properties.get(&def.name).cloned() else {
-            continue;
-        };
-        match reencode_value(def, &old) {
-            Ok(Some(new)) => {
-                if new != old {
-                    properties.insert(def.name.clone(), new.clone());
-                    rewritten.push((key, properties));
-                }
-                if def.has_unique_value && state == 0 {
-                    rewritten_unique(tx, portal, def, id, &old, &new)?;
-                }
+    for rewrite in reencode_stored_values(def, &rows)? {
+        let json = serde_json::to_string(&rewrite.properties).map_err(internal)?;
+        tx.prepare_cached("UPDATE contacts SET properties = ?2 WHERE key = ?1")
+            .and_then(|mut stmt| stmt.execute(params![key(portal, rewrite.contact), json]))
+            .map_err(internal)?;
+        if let Some((old, new)) = rewrite.unique {
+            tx.prepare_cached(
+                "DELETE FROM unique_values
+                 WHERE portal_id = ?1 AND property = ?2 AND value = ?3 AND contact_id = ?4",
+            )
+            .and_then(|mut stmt| stmt.execute(params![portal.0, def.name, old, rewrite.contact.0]))
+            .map_err(internal)?;
+            if let Some(new) = new {
+                tx.prepare_cached(
+                    "INSERT INTO unique_values (portal_id, property, value, contact_id)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute(params![portal.0, def.name, new, rewrite.contact.0])
+                })
+                .map_err(internal)?;
             }
-            Ok(None) => {
-                properties.remove(&def.name);
-                rewritten.push((key, properties));
-            }
-            Err(problem) => failures.push(format!("contact {id}: {}", problem.message)),
         }
     }
-    if !failures.is_empty() {
-        let quoted: Vec<&str> = failures
-            .iter()
-            .take(QUOTED_FAILURES)
-            .map(String::as_str)
-            .collect();
-        return Err(Error::invalid_field(
-            "type",
-            format!(
-                "Property \"{}\" cannot change to type \"{}\" with field type \"{}\": {} stored value(s) would not survive, e.g. {}.",
-                def.name,
-                def.property_type.as_str(),
-                def.field_type.as_str(),
-                failures.len(),
-                quoted.join("; ")
-            ),
-        ));
-    }
-    let mut update = tx
-        .prepare_cached("UPDATE contacts SET properties = ?2 WHERE key = ?1")
-        .map_err(internal)?;
-    for (key, properties) in rewritten {
-        let json = serde_json::to_string(&properties).map_err(internal)?;
-        update.execute(params![key, json]).map_err(internal)?;
-    }
     Ok(())
-}
-
-/// Moves a contact's unique value to its re-encoded form.
-fn rewritten_unique(
-    tx: &Transaction<'_>,
-    portal: PortalId,
-    def: &PropertyDefinition,
-    contact: i64,
-    old: &str,
-    new: &str,
-) -> Result<()> {
-    let (old_key, new_key) = (unique_key(old), unique_key(new));
-    if old_key == new_key {
-        return Ok(());
-    }
-    tx.execute(
-        "DELETE FROM unique_values WHERE portal_id = ?1 AND property = ?2 AND value = ?3 AND contact_id = ?4",
-        params![portal.0, def.name, old_key, contact],
-    )
-    .map_err(internal)?;
-    let holder: Option<i64> = tx
-        .query_row(
-            "SELECT contact_id FROM unique_values WHERE portal_id = ?1 AND property = ?2 AND value = ?3",
-            params![portal.0, def.name, new_key],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(internal)?;
-    if let Some(other) = holder {
-        return Err(Error::invalid_field(
-            "type",
-            format!(
-                "Property \"{}\" cannot change type: contacts {other} and {contact} would both hold the unique value \"{new}\".",
-                def.name
-            ),
-        ));
-    }
-    tx.execute(
-        "INSERT INTO unique_values (portal_id, property, value, contact_id) VALUES (?1, ?2, ?3, ?4)",
-        params![portal.0, def.name, new_key, contact],
-    )
-    .map(drop)
-    .map_err(internal)
 }
 
 impl SqliteStore {

@@ -3,7 +3,6 @@
 use super::{ChangeKind, ChangeSource, Contact, PropertyHistory, PropertyVersion, RecordedChange};
 use std::borrow::Cow;
 
-
 /// Folds a contact's recorded changes (oldest first) into the history of the
 /// properties named, newest version first. Calculated properties get a
 /// version for every write that touched them.
@@ -48,9 +47,6 @@ pub fn property_history(
     }
     history
 }
-
-/// How to find one contact: by id, or by the value of an identifying
-/// property (email or a `hasUniqueValue` property).
 
 #[cfg(test)]
 mod tests {

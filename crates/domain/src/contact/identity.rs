@@ -1,6 +1,7 @@
 //! Identifying values: what makes a contact findable by value, and unique
 //! within a portal.
 
+use super::{ContactState, StoredContact};
 use crate::property::PropertySchema;
 use std::collections::BTreeMap;
 
@@ -50,8 +51,34 @@ pub fn identities(schema: &PropertySchema, properties: &BTreeMap<String, String>
     out
 }
 
-/// What a merge writes on the surviving contact: every value the primary
-/// lacks is taken from the secondary; the secondary's email (and its
+/// The properties whose values can hold an identity of `property`: an
+/// email is also found among additional emails.
+pub fn properties_holding(property: &str) -> Vec<String> {
+    let mut names = vec![property.to_string()];
+    if property == "email" {
+        names.push("hs_additional_emails".into());
+    }
+    names
+}
+
+/// The most recently created archived contact among `rows` whose values
+/// hold `key` of `property` (archived contacts hold no identities, so they
+/// are found by their values).
+pub fn newest_archived_holding<'a>(
+    rows: impl IntoIterator<Item = &'a StoredContact>,
+    schema: &PropertySchema,
+    property: &str,
+    key: &str,
+) -> Option<&'a StoredContact> {
+    rows.into_iter()
+        .filter(|row| row.state == ContactState::Archived)
+        .filter(|row| {
+            identities(schema, &row.contact.properties)
+                .iter()
+                .any(|i| i.property == property && i.key == key)
+        })
+        .max_by_key(|row| row.contact.id)
+}
 
 #[cfg(test)]
 mod tests {
@@ -108,5 +135,4 @@ mod tests {
             ]
         );
     }
-
 }

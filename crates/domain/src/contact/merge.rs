@@ -3,6 +3,8 @@
 use super::Contact;
 use std::collections::BTreeMap;
 
+/// What a merge writes on the surviving contact: every value the primary
+/// lacks is taken from the secondary; the secondary's email (and its
 /// additional emails) become additional emails of the primary, or its email
 /// when the primary has none.
 pub fn merged_values(primary: &Contact, secondary: &Contact) -> BTreeMap<String, String> {
@@ -90,5 +92,4 @@ mod tests {
             Some("s2@x.co")
         );
     }
-
 }

@@ -11,7 +11,7 @@ pub mod plan;
 mod rows;
 
 pub use history::property_history;
-pub use identity::{identities, unique_key, Identity};
+pub use identity::{identities, newest_archived_holding, properties_holding, unique_key, Identity};
 pub use merge::merged_values;
 pub use rows::{ContactState, StoredContact};
 
@@ -192,6 +192,8 @@ pub struct PropertyVersion {
 /// Versions per property, newest first.
 pub type PropertyHistory = BTreeMap<String, Vec<PropertyVersion>>;
 
+/// How to find one contact: by id, or by the value of an identifying
+/// property (email or a `hasUniqueValue` property).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContactLookup {
     Id(ContactId),

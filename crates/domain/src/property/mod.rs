@@ -1,11 +1,13 @@
 //! HubSpot's property type system: definitions, groups, the standard contact
 //! properties every portal starts with, and value validation.
 
+mod reencode;
 pub mod rules;
 mod schema;
 pub mod standard;
 mod value;
 
+pub use reencode::{reencode_stored_values, ValueRewrite};
 pub use schema::PropertySchema;
 pub use value::{normalize_value, InputValue, MAX_VALUE_CHARS};
 

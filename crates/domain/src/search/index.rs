@@ -14,6 +14,7 @@
 
 use super::request::{Bound, Filter, Predicate, SearchRequest, Sort, Term, SEARCHABLE_PROPERTIES};
 use super::tokens::{tokens, wildcard_match};
+use crate::contact::plan::RowChange;
 use crate::contact::Contact;
 use crate::ids::ContactId;
 use crate::property::{PropertyDefinition, PropertySchema, PropertyType};
@@ -314,6 +315,24 @@ impl SearchIndex {
             }
             if let Some(e) = after {
                 self.apply(&def.name, &e, id, true);
+            }
+        }
+    }
+
+    /// Applies the row changes of a committed write: contacts that became
+    /// active are added, changed ones re-indexed, archived, merged or
+    /// deleted ones removed.
+    pub fn apply_rows<'a>(
+        &mut self,
+        rows: impl IntoIterator<Item = &'a RowChange>,
+        schema: &PropertySchema,
+    ) {
+        for change in rows {
+            match (change.active_before(), change.active_after()) {
+                (None, Some(c)) => self.add(c, schema),
+                (Some(a), Some(b)) => self.replace(a, b, schema),
+                (Some(a), None) => self.remove(a, schema),
+                (None, None) => {}
             }
         }
     }

@@ -1,16 +1,21 @@
 //! Contacts in SQLite: rows, reads, and the [`ContactStore`]
-//! implementation. Writes live in the submodules, one per operation.
+//! implementation. Writes are decided by the domain's planners
+//! ([`spoke_domain::contact::plan`]); this module reads what they ask for
+//! ([`snapshot`]) and persists what they decide ([`persist`]).
 
-mod archive;
-mod gdpr;
-mod merge;
-mod write;
+mod persist;
+mod snapshot;
 
-use crate::search_index::IndexChange;
 use crate::{internal, SqliteStore};
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension, Row as SqlRow};
-use spoke_domain::contact::{ChangeKind, ChangeSource, Contact, ContactLookup, RecordedChange};
+use rusqlite::{params, Connection, OptionalExtension, Row as SqlRow, Transaction};
+use spoke_domain::contact::plan::{
+    ArchivePlanner, BatchPlanner, Changes, GdprPlanner, Holder, IdBlock, MergePlanner, Planner,
+};
+use spoke_domain::contact::{
+    newest_archived_holding, properties_holding, ChangeKind, ChangeSource, Contact, ContactLookup,
+    ContactState, RecordedChange, StoredContact,
+};
 use spoke_domain::ids::{ContactId, PortalId};
 use spoke_domain::search::{SearchHits, SearchRequest};
 use spoke_domain::store::{
@@ -18,18 +23,13 @@ use spoke_domain::store::{
     OpOutcome, PropertyStore, RecentQuery,
 };
 use spoke_domain::time::Timestamp;
-use spoke_domain::{Error, Result};
+use spoke_domain::Result;
 use std::collections::HashMap;
 
-/// Contact ids stay below 2^32 (the search index holds 32-bit ids), and a
-/// row's key is `portal_id * 2^40 + id`.
+/// Contact ids stay below 2^32 (the in-memory search index holds 32-bit
+/// ids), and a row's key is `portal_id * 2^40 + id`.
 const CONTACT_ID_BITS: u32 = 40;
 pub(crate) const MAX_CONTACT_ID: i64 = u32::MAX as i64;
-
-pub(crate) const ACTIVE: i64 = 0;
-pub(crate) const ARCHIVED: i64 = 1;
-/// Merged into another contact; the row remains so its id resolves.
-pub(crate) const MERGED: i64 = 2;
 
 /// The rowid of a contact.
 pub(crate) fn key(portal: PortalId, id: ContactId) -> i64 {
@@ -54,14 +54,6 @@ macro_rules! contact_columns {
 }
 pub(crate) use contact_columns;
 
-/// A contact row with its state.
-#[derive(Clone, Debug)]
-pub(crate) struct Row {
-    pub contact: Contact,
-    pub state: i64,
-    pub merged_into: Option<ContactId>,
-}
-
 type RawRow = (i64, String, i64, i64, Option<i64>, i64, Option<i64>);
 
 pub(crate) fn read_row(row: &SqlRow<'_>) -> rusqlite::Result<RawRow> {
@@ -76,9 +68,9 @@ pub(crate) fn read_row(row: &SqlRow<'_>) -> rusqlite::Result<RawRow> {
     ))
 }
 
-pub(crate) fn decode(raw: RawRow) -> Result<Row> {
+pub(crate) fn decode(raw: RawRow) -> Result<StoredContact> {
     let (id, json, created, updated, archived, state, merged_into) = raw;
-    Ok(Row {
+    Ok(StoredContact {
         contact: Contact {
             id: ContactId(id),
             properties: serde_json::from_str(&json).map_err(internal)?,
@@ -86,13 +78,18 @@ pub(crate) fn decode(raw: RawRow) -> Result<Row> {
             updated_at: timestamp(updated),
             archived_at: archived.map(timestamp),
         },
-        state,
+        state: ContactState::from_code(state)
+            .ok_or_else(|| internal(format!("contact {id} has unknown state {state}")))?,
         merged_into: merged_into.map(ContactId),
     })
 }
 
 /// The row of an id, in any state.
-pub(crate) fn row_by_id(conn: &Connection, portal: PortalId, id: ContactId) -> Result<Option<Row>> {
+pub(crate) fn row_by_id(
+    conn: &Connection,
+    portal: PortalId,
+    id: ContactId,
+) -> Result<Option<StoredContact>> {
     const SQL: &str = concat!(
         "SELECT ",
         contact_columns!(),
@@ -110,10 +107,10 @@ pub(crate) fn row_by_id(conn: &Connection, portal: PortalId, id: ContactId) -> R
 
 /// The row an id names now: its own, or that of the contact it was merged
 /// into (merges re-point earlier merges, so one step suffices).
-pub(crate) fn resolve(conn: &Connection, portal: PortalId, id: ContactId) -> Result<Option<Row>> {
+fn resolve(conn: &Connection, portal: PortalId, id: ContactId) -> Result<Option<StoredContact>> {
     match row_by_id(conn, portal, id)? {
-        Some(Row {
-            state: MERGED,
+        Some(StoredContact {
+            state: ContactState::Merged,
             merged_into: Some(target),
             ..
         }) => row_by_id(conn, portal, target),
@@ -121,13 +118,13 @@ pub(crate) fn resolve(conn: &Connection, portal: PortalId, id: ContactId) -> Res
     }
 }
 
-/// The active contact holding an identifying value.
+/// Who holds an identifying value.
 pub(crate) fn holder_of(
     conn: &Connection,
     portal: PortalId,
     property: &str,
     key: &str,
-) -> Result<Option<ContactId>> {
+) -> Result<Option<Holder>> {
     conn.prepare_cached(
         "SELECT contact_id FROM unique_values WHERE portal_id = ?1 AND property = ?2 AND value = ?3",
     )
@@ -135,15 +132,15 @@ pub(crate) fn holder_of(
         stmt.query_row(params![portal.0, property, key], |r| r.get(0))
             .optional()
     })
-    .map(|id| id.map(ContactId))
+    .map(|code| code.map(Holder::from_code))
     .map_err(internal)
 }
 
-fn state_of(archived: bool) -> i64 {
+fn state_of(archived: bool) -> ContactState {
     if archived {
-        ARCHIVED
+        ContactState::Archived
     } else {
-        ACTIVE
+        ContactState::Active
     }
 }
 
@@ -157,36 +154,6 @@ fn contact_in_state(
     Ok(resolve(conn, portal, id)?
         .filter(|row| row.state == state_of(archived))
         .map(|row| row.contact))
-}
-
-/// Archived contacts hold no identities; this rare lookup scans the
-/// portal's archived contacts, newest first.
-fn find_archived_by_unique(
-    conn: &Connection,
-    portal: PortalId,
-    property: &str,
-    value_key: &str,
-) -> Result<Option<Contact>> {
-    const SQL: &str = concat!(
-        "SELECT ",
-        contact_columns!(),
-        " FROM contacts
-         WHERE key BETWEEN ?1 AND ?2 AND state = 1
-           AND lower(json_extract(properties, '$.' || ?3)) = ?4
-         ORDER BY key DESC LIMIT 1"
-    );
-    let (first, last) = key_range(portal, ContactId(1));
-    let raw = conn
-        .prepare_cached(SQL)
-        .and_then(|mut stmt| {
-            stmt.query_row(
-                params![first, last, format!("\"{property}\""), value_key],
-                read_row,
-            )
-            .optional()
-        })
-        .map_err(internal)?;
-    Ok(raw.map(decode).transpose()?.map(|row| row.contact))
 }
 
 pub(crate) fn parse_kind(text: &str) -> Result<ChangeKind> {
@@ -203,6 +170,30 @@ pub(crate) fn parse_kind(text: &str) -> Result<ChangeKind> {
     .ok_or_else(|| internal(format!("unknown change kind {text:?}")))
 }
 
+/// Reads what a planner asks for until it asks for nothing more.
+fn settle(tx: &Transaction<'_>, portal: PortalId, planner: &mut impl Planner) -> Result<()> {
+    while let Some(wanted) = planner.wanted() {
+        planner.give(snapshot::read(tx, portal, &wanted)?);
+    }
+    Ok(())
+}
+
+/// The portal's next contact id and latest creation time.
+fn id_block(tx: &Transaction<'_>, portal: PortalId) -> Result<IdBlock> {
+    let (next, last): (i64, i64) = tx
+        .prepare_cached("SELECT next_contact_id, last_created_at FROM portals WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([portal.0], |r| Ok((r.get(0)?, r.get(1)?))))
+        .map_err(internal)?;
+    // The single writer keeps the counter in the write's own transaction:
+    // ids of a write that fails are never used.
+    let count = (MAX_CONTACT_ID + 1 - next).max(0) as usize;
+    Ok(IdBlock {
+        first: ContactId(next),
+        count,
+        created_floor: timestamp(last),
+    })
+}
+
 #[async_trait]
 impl ContactStore for SqliteStore {
     async fn apply(
@@ -212,9 +203,21 @@ impl ContactStore for SqliteStore {
         mode: BatchMode,
     ) -> Result<Vec<Result<OpOutcome>>> {
         let schema = self.property_schema(portal).await?;
-        let indexing = schema.clone();
-        self.write_indexed(portal, indexing, move |tx| {
-            write::apply(tx, &schema, portal, ops, mode)
+        self.write_planned(portal, Some(schema.clone()), move |tx| {
+            let mut planner = BatchPlanner::new(portal, schema, ops, mode);
+            settle(tx, portal, &mut planner)?;
+            let block = if planner.creations() > 0 {
+                id_block(tx, portal)?
+            } else {
+                IdBlock {
+                    first: ContactId(1),
+                    count: 0,
+                    created_floor: timestamp(0),
+                }
+            };
+            let planned = planner.plan(block)?;
+            persist::persist(tx, portal, &planned.changes)?;
+            Ok((planned.outcome, planned.changes))
         })
         .await
     }
@@ -225,18 +228,29 @@ impl ContactStore for SqliteStore {
         lookup: &ContactLookup,
         archived: bool,
     ) -> Result<Option<Contact>> {
-        self.connections().read(|conn| match lookup {
-            ContactLookup::Id(id) => contact_in_state(conn, portal, *id, archived),
+        match lookup {
+            ContactLookup::Id(id) => self
+                .connections()
+                .read(|conn| contact_in_state(conn, portal, *id, archived)),
             ContactLookup::Unique { property, key } if archived => {
-                find_archived_by_unique(conn, portal, property, key)
+                let schema = self.property_schema(portal).await?;
+                self.connections().read(|conn| {
+                    let mut rows = Vec::new();
+                    for name in properties_holding(property) {
+                        rows.extend(snapshot::archived_with(conn, portal, &name)?);
+                    }
+                    Ok(newest_archived_holding(&rows, &schema, property, key)
+                        .map(|row| row.contact.clone()))
+                })
             }
             ContactLookup::Unique { property, key } => {
-                match holder_of(conn, portal, property, key)? {
-                    Some(id) => contact_in_state(conn, portal, id, false),
-                    None => Ok(None),
-                }
+                self.connections()
+                    .read(|conn| match holder_of(conn, portal, property, key)? {
+                        Some(Holder::Contact(id)) => contact_in_state(conn, portal, id, false),
+                        _ => Ok(None),
+                    })
             }
-        })
+        }
     }
 
     async fn find_contacts(
@@ -265,9 +279,12 @@ impl ContactStore for SqliteStore {
     ) -> Result<Vec<ArchiveOutcome>> {
         let schema = self.property_schema(portal).await?;
         let ids = ids.to_vec();
-        let indexing = schema.clone();
-        self.write_indexed(portal, indexing, move |tx| {
-            archive::archive(tx, &schema, portal, &ids)
+        self.write_planned(portal, Some(schema.clone()), move |tx| {
+            let mut planner = ArchivePlanner::new(schema, ids, Timestamp::now());
+            settle(tx, portal, &mut planner)?;
+            let planned = planner.plan()?;
+            persist::persist(tx, portal, &planned.changes)?;
+            Ok((planned.outcome, planned.changes))
         })
         .await
     }
@@ -280,9 +297,12 @@ impl ContactStore for SqliteStore {
         at: Timestamp,
     ) -> Result<Contact> {
         let schema = self.property_schema(portal).await?;
-        let indexing = schema.clone();
-        self.write_indexed(portal, indexing, move |tx| {
-            merge::merge(tx, &schema, portal, primary, secondary, at)
+        self.write_planned(portal, Some(schema.clone()), move |tx| {
+            let mut planner = MergePlanner::new(schema, primary, secondary, at);
+            settle(tx, portal, &mut planner)?;
+            let planned = planner.plan()?;
+            persist::persist(tx, portal, &planned.changes)?;
+            Ok((planned.outcome, planned.changes))
         })
         .await
     }
@@ -290,10 +310,13 @@ impl ContactStore for SqliteStore {
     async fn gdpr_delete(&self, portal: PortalId, lookup: &ContactLookup) -> Result<GdprOutcome> {
         let schema = self.property_schema(portal).await?;
         let lookup = lookup.clone();
-        let indexing = schema.clone();
         let outcome = self
-            .write_indexed(portal, indexing, move |tx| {
-                gdpr::delete(tx, &schema, portal, &lookup)
+            .write_planned(portal, Some(schema.clone()), move |tx| {
+                let mut planner = GdprPlanner::new(schema, lookup, Timestamp::now());
+                settle(tx, portal, &mut planner)?;
+                let planned = planner.plan()?;
+                persist::persist(tx, portal, &planned.changes)?;
+                Ok((planned.outcome, planned.changes))
             })
             .await?;
         // Deleted content is zeroed in the database (secure_delete); the
@@ -322,7 +345,12 @@ impl ContactStore for SqliteStore {
             let mut stmt = conn.prepare_cached(SQL).map_err(internal)?;
             let rows = stmt
                 .query_map(
-                    params![first, last, state_of(query.archived), query.limit as i64],
+                    params![
+                        first,
+                        last,
+                        state_of(query.archived).code(),
+                        query.limit as i64
+                    ],
                     read_row,
                 )
                 .map_err(internal)?;
@@ -378,10 +406,7 @@ impl ContactStore for SqliteStore {
     }
 
     async fn search(&self, portal: PortalId, request: SearchRequest) -> Result<SearchHits> {
-        let index = self
-            .indexes()
-            .get(portal)
-            .ok_or_else(|| Error::NotFound(format!("portal {portal} has no search index")))?;
+        let index = self.indexes().ready(portal).await?;
         // Evaluation is CPU work of up to milliseconds: off the async workers.
         tokio::task::spawn_blocking(move || {
             let index = index
@@ -398,10 +423,7 @@ impl ContactStore for SqliteStore {
         portal: PortalId,
         query: RecentQuery,
     ) -> Result<Vec<ContactId>> {
-        let index = self
-            .indexes()
-            .get(portal)
-            .ok_or_else(|| Error::NotFound(format!("portal {portal} has no search index")))?;
+        let index = self.indexes().ready(portal).await?;
         let index = index
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -440,6 +462,6 @@ impl ContactStore for SqliteStore {
     }
 }
 
-/// What a write transaction returns: its result and the search index
-/// changes to apply once it has committed.
-pub(crate) type Indexed<R> = (R, Vec<IndexChange>);
+/// What a planned write transaction returns: its answer and the changes
+/// it persisted (from which the search index follows, after the commit).
+pub(crate) type PlannedWrite<R> = (R, Changes);

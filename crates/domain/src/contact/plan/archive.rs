@@ -1,7 +1,10 @@
 //! Archiving contacts (HubSpot's soft delete): the row stays, hidden; its
 //! identifying values are freed for other contacts.
 
-use super::{held, swap_identities, Changes, Effects, HistoryEntry, Overlay, Planned, Snapshot, Wanted};
+use super::{
+    held, swap_identities, Changes, Effects, HistoryEntry, Overlay, Planned, Planner, Snapshot,
+    Wanted,
+};
 use crate::contact::{ChangeKind, ChangeSource, ContactState, StoredContact};
 use crate::error::Result;
 use crate::ids::ContactId;
@@ -26,27 +29,6 @@ impl ArchivePlanner {
             at,
             snapshot: Snapshot::default(),
         }
-    }
-
-    /// The rows of the ids and, for merged ones, of their survivors.
-    pub fn wanted(&self) -> Option<Wanted> {
-        let mut wanted = Wanted::default();
-        for id in &self.ids {
-            match self.snapshot.contacts.get(id) {
-                None => {
-                    wanted.contacts.insert(*id);
-                }
-                Some(Some(row)) if row.state == ContactState::Merged => {
-                    wanted.contacts.extend(row.merged_into);
-                }
-                Some(_) => {}
-            }
-        }
-        self.snapshot.missing(wanted)
-    }
-
-    pub fn give(&mut self, snapshot: Snapshot) {
-        self.snapshot.extend(snapshot);
     }
 
     pub fn plan(self) -> Result<Planned<Vec<ArchiveOutcome>>> {
@@ -88,5 +70,27 @@ impl ArchivePlanner {
             outcome: outcomes,
             changes: overlay.finish(changes),
         })
+    }
+}
+
+impl Planner for ArchivePlanner {
+    fn wanted(&self) -> Option<Wanted> {
+        let mut wanted = Wanted::default();
+        for id in &self.ids {
+            match self.snapshot.contacts.get(id) {
+                None => {
+                    wanted.contacts.insert(*id);
+                }
+                Some(Some(row)) if row.state == ContactState::Merged => {
+                    wanted.contacts.extend(row.merged_into);
+                }
+                Some(_) => {}
+            }
+        }
+        self.snapshot.missing(wanted)
+    }
+
+    fn give(&mut self, snapshot: Snapshot) {
+        self.snapshot.extend(snapshot);
     }
 }

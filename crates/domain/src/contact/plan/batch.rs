@@ -3,7 +3,7 @@
 
 use super::{
     active_row, check_blocked, claimable, held, swap_identities, Changes, Counter, Effects,
-    HistoryEntry, Holder, IdBlock, IdentityKey, Overlay, Planned, Snapshot, Wanted,
+    HistoryEntry, Holder, IdBlock, IdentityKey, Overlay, Planned, Planner, Snapshot, Wanted,
 };
 use crate::contact::{
     identities, ChangeKind, Contact, ContactLookup, ContactState, ContactWrite, StoredContact,
@@ -46,41 +46,6 @@ impl BatchPlanner {
         self.portal
     }
 
-    /// What still has to be read, or `None` once the planner can decide.
-    pub fn wanted(&self) -> Option<Wanted> {
-        let mut wanted = Wanted::default();
-        for op in &self.ops {
-            let (lookup_key, write) = match op {
-                ContactOp::Create(write) => (None, write),
-                ContactOp::Update { lookup, write } => match lookup {
-                    ContactLookup::Id(id) => {
-                        self.want_resolved(*id, &mut wanted);
-                        (None, write)
-                    }
-                    ContactLookup::Unique { property, key } => {
-                        (Some((property.clone(), key.clone())), write)
-                    }
-                },
-                ContactOp::Upsert {
-                    property,
-                    key,
-                    write,
-                } => (Some((property.clone(), key.clone())), write),
-            };
-            if let Some(key) = lookup_key {
-                match self.snapshot.holders.get(&key) {
-                    Some(Some(Holder::Contact(id))) => self.want_resolved(*id, &mut wanted),
-                    Some(_) => {}
-                    None => {
-                        wanted.holders.insert(key);
-                    }
-                }
-            }
-            wanted.holders.extend(claimable(&self.schema, &set_values(write)));
-        }
-        self.snapshot.missing(wanted)
-    }
-
     /// Wants the row of `id` and, when it was merged away, its survivor's.
     fn want_resolved(&self, id: ContactId, wanted: &mut Wanted) {
         match self.snapshot.contacts.get(&id) {
@@ -94,11 +59,6 @@ impl BatchPlanner {
             }
             Some(_) => {}
         }
-    }
-
-    /// Hands over what the store read.
-    pub fn give(&mut self, snapshot: Snapshot) {
-        self.snapshot.extend(snapshot);
     }
 
     /// At most how many contacts the batch creates (each create, and each
@@ -152,6 +112,48 @@ impl BatchPlanner {
             outcome: outcomes,
             changes: run.overlay.finish(changes),
         })
+    }
+}
+
+impl Planner for BatchPlanner {
+    fn wanted(&self) -> Option<Wanted> {
+        let mut wanted = Wanted::default();
+        for op in &self.ops {
+            let (lookup_key, write) = match op {
+                ContactOp::Create(write) => (None, write),
+                ContactOp::Update { lookup, write } => match lookup {
+                    ContactLookup::Id(id) => {
+                        self.want_resolved(*id, &mut wanted);
+                        (None, write)
+                    }
+                    ContactLookup::Unique { property, key } => {
+                        (Some((property.clone(), key.clone())), write)
+                    }
+                },
+                ContactOp::Upsert {
+                    property,
+                    key,
+                    write,
+                } => (Some((property.clone(), key.clone())), write),
+            };
+            if let Some(key) = lookup_key {
+                match self.snapshot.holders.get(&key) {
+                    Some(Some(Holder::Contact(id))) => self.want_resolved(*id, &mut wanted),
+                    Some(_) => {}
+                    None => {
+                        wanted.holders.insert(key);
+                    }
+                }
+            }
+            wanted
+                .holders
+                .extend(claimable(&self.schema, &set_values(write)));
+        }
+        self.snapshot.missing(wanted)
+    }
+
+    fn give(&mut self, snapshot: Snapshot) {
+        self.snapshot.extend(snapshot);
     }
 }
 
@@ -233,7 +235,9 @@ impl Run<'_> {
         match op {
             ContactOp::Create(write) => self.create(&write),
             ContactOp::Update { lookup, write } => {
-                let row = self.find_active(&lookup)?.ok_or_else(|| not_found(&lookup))?;
+                let row = self
+                    .find_active(&lookup)?
+                    .ok_or_else(|| not_found(&lookup))?;
                 self.update(row.contact.clone(), &write)
             }
             ContactOp::Upsert {
@@ -243,7 +247,9 @@ impl Run<'_> {
             } => match self.overlay.holder_or(&(property, key), None) {
                 Some(Holder::Contact(id)) => {
                     let lookup = ContactLookup::Id(id);
-                    let row = self.find_active(&lookup)?.ok_or_else(|| not_found(&lookup))?;
+                    let row = self
+                        .find_active(&lookup)?
+                        .ok_or_else(|| not_found(&lookup))?;
                     self.update(row.contact.clone(), &write)
                 }
                 _ => self.create(&write),

@@ -4,9 +4,12 @@
 
 use super::{
     held, swap_identities, Changes, Effects, HistoryEntry, Holder, HolderChange, IdentityKey,
-    Overlay, Planned, Snapshot, Wanted,
+    Overlay, Planned, Planner, Snapshot, Wanted,
 };
-use crate::contact::{identities, ChangeKind, ChangeSource, ContactLookup, ContactState};
+use crate::contact::{
+    newest_archived_holding, properties_holding, ChangeKind, ChangeSource, ContactLookup,
+    ContactState,
+};
 use crate::error::{Error, Result};
 use crate::ids::ContactId;
 use crate::property::PropertySchema;
@@ -32,51 +35,6 @@ impl GdprPlanner {
         }
     }
 
-    /// Reads until the target is known, then its row and the rows merged
-    /// into it.
-    pub fn wanted(&self) -> Option<Wanted> {
-        let mut wanted = Wanted::default();
-        match &self.lookup {
-            ContactLookup::Id(id) => match self.snapshot.contacts.get(id) {
-                None => {
-                    wanted.contacts.insert(*id);
-                }
-                Some(Some(row)) if row.state == ContactState::Merged => {
-                    wanted.contacts.extend(row.merged_into);
-                }
-                Some(_) => {}
-            },
-            ContactLookup::Unique { property, key } => {
-                let identity: IdentityKey = (property.clone(), key.clone());
-                match self.snapshot.holders.get(&identity) {
-                    None => {
-                        wanted.holders.insert(identity);
-                    }
-                    Some(Some(Holder::Contact(id))) => {
-                        wanted.contacts.insert(*id);
-                    }
-                    Some(_) => {
-                        wanted.archived_with.insert(property.clone());
-                    }
-                }
-            }
-        }
-        if let Some(missing) = self.snapshot.missing(wanted.clone()) {
-            return Some(missing);
-        }
-        let target = self.target()?;
-        wanted.contacts.insert(target);
-        wanted.merged_into.insert(target);
-        if let Some(merged) = self.snapshot.merged_into.get(&target) {
-            wanted.contacts.extend(merged.iter().copied());
-        }
-        self.snapshot.missing(wanted)
-    }
-
-    pub fn give(&mut self, snapshot: Snapshot) {
-        self.snapshot.extend(snapshot);
-    }
-
     /// The contact the lookup names, in any state but merged (a merged id
     /// names its survivor).
     fn target(&self) -> Option<ContactId> {
@@ -88,21 +46,12 @@ impl GdprPlanner {
                 if let Some(Some(Holder::Contact(id))) = self.snapshot.holders.get(&identity) {
                     return Some(*id);
                 }
-                // Archived contacts hold no identities: look at their values,
-                // the most recently created first.
-                self.snapshot
-                    .archived_with
-                    .get(property)
+                // Archived contacts hold no identities: look at their values.
+                let rows = properties_holding(property)
                     .into_iter()
-                    .flatten()
-                    .filter(|row| row.state == ContactState::Archived)
-                    .filter(|row| {
-                        identities(&self.schema, &row.contact.properties)
-                            .iter()
-                            .any(|i| &i.property == property && &i.key == key)
-                    })
-                    .map(|row| row.id())
-                    .max()
+                    .filter_map(|p| self.snapshot.archived_with.get(&p))
+                    .flatten();
+                newest_archived_holding(rows, &self.schema, property, key).map(|row| row.id())
             }
         }
     }
@@ -171,5 +120,48 @@ impl GdprPlanner {
             outcome: GdprOutcome::Deleted(target),
             changes: overlay.finish(changes),
         })
+    }
+}
+
+impl Planner for GdprPlanner {
+    fn wanted(&self) -> Option<Wanted> {
+        let mut wanted = Wanted::default();
+        match &self.lookup {
+            ContactLookup::Id(id) => match self.snapshot.contacts.get(id) {
+                None => {
+                    wanted.contacts.insert(*id);
+                }
+                Some(Some(row)) if row.state == ContactState::Merged => {
+                    wanted.contacts.extend(row.merged_into);
+                }
+                Some(_) => {}
+            },
+            ContactLookup::Unique { property, key } => {
+                let identity: IdentityKey = (property.clone(), key.clone());
+                match self.snapshot.holders.get(&identity) {
+                    None => {
+                        wanted.holders.insert(identity);
+                    }
+                    Some(Some(Holder::Contact(id))) => {
+                        wanted.contacts.insert(*id);
+                    }
+                    Some(_) => wanted.archived_with.extend(properties_holding(property)),
+                }
+            }
+        }
+        if let Some(missing) = self.snapshot.missing(wanted.clone()) {
+            return Some(missing);
+        }
+        let target = self.target()?;
+        wanted.contacts.insert(target);
+        wanted.merged_into.insert(target);
+        if let Some(merged) = self.snapshot.merged_into.get(&target) {
+            wanted.contacts.extend(merged.iter().copied());
+        }
+        self.snapshot.missing(wanted)
+    }
+
+    fn give(&mut self, snapshot: Snapshot) {
+        self.snapshot.extend(snapshot);
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{
     active_row, held, swap_identities, Changes, Effects, HistoryEntry, MergeDetails, MergeRecord,
-    Overlay, Planned, Snapshot, Wanted,
+    Overlay, Planned, Planner, Snapshot, Wanted,
 };
 use crate::contact::{
     identities, merged_values, ChangeKind, ChangeSource, Contact, ContactState, StoredContact,
@@ -38,18 +38,6 @@ impl MergePlanner {
             at,
             snapshot: Snapshot::default(),
         }
-    }
-
-    /// Both rows, and the contacts merged into the secondary before.
-    pub fn wanted(&self) -> Option<Wanted> {
-        let mut wanted = Wanted::default();
-        wanted.contacts.extend([self.primary, self.secondary]);
-        wanted.merged_into.insert(self.secondary);
-        self.snapshot.missing(wanted)
-    }
-
-    pub fn give(&mut self, snapshot: Snapshot) {
-        self.snapshot.extend(snapshot);
     }
 
     fn active(&self, id: ContactId, field: &str) -> Result<Contact> {
@@ -136,5 +124,18 @@ impl MergePlanner {
             outcome: merged,
             changes: overlay.finish(changes),
         })
+    }
+}
+
+impl Planner for MergePlanner {
+    fn wanted(&self) -> Option<Wanted> {
+        let mut wanted = Wanted::default();
+        wanted.contacts.extend([self.primary, self.secondary]);
+        wanted.merged_into.insert(self.secondary);
+        self.snapshot.missing(wanted)
+    }
+
+    fn give(&mut self, snapshot: Snapshot) {
+        self.snapshot.extend(snapshot);
     }
 }

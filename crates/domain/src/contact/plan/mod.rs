@@ -25,9 +25,7 @@ pub use batch::BatchPlanner;
 pub use gdpr::GdprPlanner;
 pub use merge::MergePlanner;
 
-use super::{
-    identities, ChangeKind, ChangeSource, Contact, ContactState, Identity, StoredContact,
-};
+use super::{identities, ChangeKind, ChangeSource, Contact, ContactState, Identity, StoredContact};
 use crate::error::{Error, ProblemCode, PropertyProblem, Result};
 use crate::ids::ContactId;
 use crate::property::PropertySchema;
@@ -64,6 +62,15 @@ impl Holder {
             Holder::Contact(ContactId(code))
         }
     }
+}
+
+/// What every planner does before it decides: ask for rows, be handed
+/// what the store read. A store loops until nothing more is wanted.
+pub trait Planner {
+    /// What still has to be read, or `None` once the planner can decide.
+    fn wanted(&self) -> Option<Wanted>;
+    /// Hands over what the store read.
+    fn give(&mut self, snapshot: Snapshot);
 }
 
 /// What a planner needs read before it can decide.

@@ -205,7 +205,10 @@ fn a_batch_sees_its_own_earlier_writes() {
     let out = rows.apply(&schema, ops, BatchMode::AllOrNothing).unwrap();
     assert!(out.iter().all(Result::is_ok));
     rows.check(&schema);
-    assert_eq!(rows.holders[&("email".into(), "old@x.io".into())], Holder::Contact(ContactId(2)));
+    assert_eq!(
+        rows.holders[&("email".into(), "old@x.io".into())],
+        Holder::Contact(ContactId(2))
+    );
 }
 
 #[test]
@@ -235,7 +238,9 @@ fn per_input_failures_leave_nothing_and_use_no_id() {
         ContactOp::Create(write(&[("email", "taken@x.io")], 2_000)),
         ContactOp::Create(write(&[("email", "b@x.io")], 2_000)),
     ];
-    let out = rows.apply(&schema, ops.clone(), BatchMode::PerInput).unwrap();
+    let out = rows
+        .apply(&schema, ops.clone(), BatchMode::PerInput)
+        .unwrap();
     assert!(out[1].is_err());
     let ids: Vec<i64> = [&out[0], &out[2]]
         .iter()
@@ -244,7 +249,13 @@ fn per_input_failures_leave_nothing_and_use_no_id() {
     assert_eq!(ids, [2, 3]);
     assert_eq!(rows.history.len(), 3);
     // Atomic: the same failure means nothing is written at all.
-    let out = rows.apply(&schema, vec![ops[1].clone(), ContactOp::Create(write(&[], 3_000))], BatchMode::Atomic).unwrap();
+    let out = rows
+        .apply(
+            &schema,
+            vec![ops[1].clone(), ContactOp::Create(write(&[], 3_000))],
+            BatchMode::Atomic,
+        )
+        .unwrap();
     assert!(out[0].is_err() && out[1].is_ok());
     assert_eq!((rows.contacts.len(), rows.next_id), (3, 4));
     rows.check(&schema);
@@ -255,7 +266,11 @@ fn creation_times_never_go_back() {
     let (schema, mut rows) = (schema(), Rows::new());
     rows.last_created = 5_000;
     let c = rows.create(&schema, &[]).unwrap();
-    assert_eq!(c.created_at.millis(), 5_000, "the floor, not the write's own 1,000");
+    assert_eq!(
+        c.created_at.millis(),
+        5_000,
+        "the floor, not the write's own 1,000"
+    );
     assert_eq!(rows.last_created, 5_000);
 }
 
@@ -280,14 +295,28 @@ fn a_stale_holder_asks_for_a_retry() {
         lookup: email("a@x.io"),
         write: write(&[("firstname", "x")], 2_000),
     }];
-    let mut planner = BatchPlanner::new(PortalId(1), Arc::clone(&schema), ops, BatchMode::AllOrNothing);
+    let mut planner = BatchPlanner::new(
+        PortalId(1),
+        Arc::clone(&schema),
+        ops,
+        BatchMode::AllOrNothing,
+    );
     let first = rows.read(planner.wanted().unwrap());
     planner.give(first);
     // Another writer moves the address before the row is read.
-    rows.contacts.get_mut(&ContactId(1)).unwrap().contact.properties.insert("email".into(), "b@x.io".into());
+    rows.contacts
+        .get_mut(&ContactId(1))
+        .unwrap()
+        .contact
+        .properties
+        .insert("email".into(), "b@x.io".into());
     let second = rows.read(planner.wanted().unwrap());
     planner.give(second);
-    let block = IdBlock { first: ContactId(2), count: 0, created_floor: Timestamp::from_stored(0) };
+    let block = IdBlock {
+        first: ContactId(2),
+        count: 0,
+        created_floor: Timestamp::from_stored(0),
+    };
     assert!(matches!(planner.plan(block), Err(Error::Retry(_))));
 }
 
@@ -295,10 +324,17 @@ fn a_stale_holder_asks_for_a_retry() {
 fn merges_move_emails_history_and_earlier_merges() {
     let (schema, mut rows) = (schema(), Rows::new());
     let a = rows.create(&schema, &[("email", "a@x.io")]).unwrap();
-    let b = rows.create(&schema, &[("email", "b@x.io"), ("city", "Oslo")]).unwrap();
+    let b = rows
+        .create(&schema, &[("email", "b@x.io"), ("city", "Oslo")])
+        .unwrap();
     let c = rows.create(&schema, &[("email", "c@x.io")]).unwrap();
     let merge = |rows: &mut Rows, primary, secondary, at| {
-        let mut planner = MergePlanner::new(Arc::clone(&schema), primary, secondary, Timestamp::from_millis(at).unwrap());
+        let mut planner = MergePlanner::new(
+            Arc::clone(&schema),
+            primary,
+            secondary,
+            Timestamp::from_millis(at).unwrap(),
+        );
         while let Some(wanted) = planner.wanted() {
             let s = rows.read(wanted);
             planner.give(s);
@@ -316,15 +352,32 @@ fn merges_move_emails_history_and_earlier_merges() {
     assert_eq!(rows.contacts[&a.id].merged_into, Some(c.id), "re-pointed");
     let last = rows.history.last().unwrap();
     assert_eq!(last.merge.as_ref().unwrap().merged, vec![b.id, a.id]);
-    assert!(rows.history.iter().all(|e| e.contact == c.id), "all history moved");
+    assert!(
+        rows.history.iter().all(|e| e.contact == c.id),
+        "all history moved"
+    );
     let err = merge(&mut rows, c.id, a.id, 4_000).unwrap_err();
     assert!(matches!(err, Error::Invalid(_)), "{err:?}");
-    assert!(matches!(merge(&mut rows, c.id, c.id, 4_000), Err(Error::Invalid(_))));
-    assert!(matches!(merge(&mut rows, c.id, ContactId(99), 4_000), Err(Error::NotFound(_))));
+    assert!(matches!(
+        merge(&mut rows, c.id, c.id, 4_000),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        merge(&mut rows, c.id, ContactId(99), 4_000),
+        Err(Error::NotFound(_))
+    ));
 }
 
-fn gdpr(rows: &mut Rows, schema: &Arc<PropertySchema>, lookup: ContactLookup) -> Result<GdprOutcome> {
-    let mut planner = GdprPlanner::new(Arc::clone(schema), lookup, Timestamp::from_millis(9_000).unwrap());
+fn gdpr(
+    rows: &mut Rows,
+    schema: &Arc<PropertySchema>,
+    lookup: ContactLookup,
+) -> Result<GdprOutcome> {
+    let mut planner = GdprPlanner::new(
+        Arc::clone(schema),
+        lookup,
+        Timestamp::from_millis(9_000).unwrap(),
+    );
     while let Some(wanted) = planner.wanted() {
         let s = rows.read(wanted);
         planner.give(s);
@@ -339,7 +392,12 @@ fn gdpr_deletes_the_contact_and_everything_merged_into_it() {
     let (schema, mut rows) = (schema(), Rows::new());
     let a = rows.create(&schema, &[("email", "a@x.io")]).unwrap();
     let b = rows.create(&schema, &[("email", "b@x.io")]).unwrap();
-    let mut planner = MergePlanner::new(Arc::clone(&schema), b.id, a.id, Timestamp::from_millis(2_000).unwrap());
+    let mut planner = MergePlanner::new(
+        Arc::clone(&schema),
+        b.id,
+        a.id,
+        Timestamp::from_millis(2_000).unwrap(),
+    );
     while let Some(w) = planner.wanted() {
         let s = rows.read(w);
         planner.give(s);
@@ -347,36 +405,67 @@ fn gdpr_deletes_the_contact_and_everything_merged_into_it() {
     let planned = planner.plan().unwrap();
     rows.persist(planned.changes);
     // Found by the merged-away contact's address, now an additional email.
-    assert_eq!(gdpr(&mut rows, &schema, email("A@x.io")).unwrap(), GdprOutcome::Deleted(b.id));
+    assert_eq!(
+        gdpr(&mut rows, &schema, email("A@x.io")).unwrap(),
+        GdprOutcome::Deleted(b.id)
+    );
     assert!(rows.contacts.is_empty());
     assert!(rows.holders.is_empty());
     assert_eq!(rows.history.len(), 1, "only the privacy deletion event");
     assert!(!rows.history[0].in_history);
     // An address nobody has is blocked, once.
-    assert_eq!(gdpr(&mut rows, &schema, email("z@x.io")).unwrap(), GdprOutcome::EmailBlocked);
-    assert_eq!(gdpr(&mut rows, &schema, email("z@x.io")).unwrap(), GdprOutcome::EmailBlocked);
+    assert_eq!(
+        gdpr(&mut rows, &schema, email("z@x.io")).unwrap(),
+        GdprOutcome::EmailBlocked
+    );
+    assert_eq!(
+        gdpr(&mut rows, &schema, email("z@x.io")).unwrap(),
+        GdprOutcome::EmailBlocked
+    );
     let err = rows.create(&schema, &[("email", "Z@x.io")]).unwrap_err();
-    assert!(matches!(err, Error::InvalidPropertyValues(ref p) if p[0].code == ProblemCode::BlockedEmail));
-    assert!(matches!(gdpr(&mut rows, &schema, ContactLookup::Id(ContactId(7))), Err(Error::NotFound(_))));
+    assert!(
+        matches!(err, Error::InvalidPropertyValues(ref p) if p[0].code == ProblemCode::BlockedEmail)
+    );
+    assert!(matches!(
+        gdpr(&mut rows, &schema, ContactLookup::Id(ContactId(7))),
+        Err(Error::NotFound(_))
+    ));
 }
 
 #[test]
 fn archived_contacts_are_found_by_value_for_gdpr() {
     let (schema, mut rows) = (schema(), Rows::new());
     let a = rows.create(&schema, &[("email", "a@x.io")]).unwrap();
-    let mut planner = ArchivePlanner::new(Arc::clone(&schema), vec![a.id, a.id, ContactId(5)], Timestamp::from_millis(2_000).unwrap());
+    let mut planner = ArchivePlanner::new(
+        Arc::clone(&schema),
+        vec![a.id, a.id, ContactId(5)],
+        Timestamp::from_millis(2_000).unwrap(),
+    );
     while let Some(w) = planner.wanted() {
         let s = rows.read(w);
         planner.give(s);
     }
     let planned = planner.plan().unwrap();
-    assert_eq!(planned.outcome, [ArchiveOutcome::Archived, ArchiveOutcome::AlreadyArchived, ArchiveOutcome::NotFound]);
+    assert_eq!(
+        planned.outcome,
+        [
+            ArchiveOutcome::Archived,
+            ArchiveOutcome::AlreadyArchived,
+            ArchiveOutcome::NotFound
+        ]
+    );
     rows.persist(planned.changes);
     assert!(rows.holders.is_empty(), "the address is free");
     // A new contact may take the address; GDPR by it finds the active one.
     let b = rows.create(&schema, &[("email", "a@x.io")]).unwrap();
-    assert_eq!(gdpr(&mut rows, &schema, email("a@x.io")).unwrap(), GdprOutcome::Deleted(b.id));
+    assert_eq!(
+        gdpr(&mut rows, &schema, email("a@x.io")).unwrap(),
+        GdprOutcome::Deleted(b.id)
+    );
     // Then the archived one.
-    assert_eq!(gdpr(&mut rows, &schema, email("a@x.io")).unwrap(), GdprOutcome::Deleted(a.id));
+    assert_eq!(
+        gdpr(&mut rows, &schema, email("a@x.io")).unwrap(),
+        GdprOutcome::Deleted(a.id)
+    );
     assert!(rows.contacts.is_empty());
 }
