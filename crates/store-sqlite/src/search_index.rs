@@ -130,7 +130,6 @@ impl SearchIndexes {
         }
     }
 
-
     /// Applies a committed write (called in commit order, under the writer).
     pub fn apply_rows(&self, portal: PortalId, schema: &Arc<PropertySchema>, rows: Vec<RowChange>) {
         if !rows.is_empty() {

@@ -12,14 +12,15 @@
 //! `createdate` order: the default sort, and a `createdate` sort, are the
 //! bitmap's own order.
 
+use super::entries::{entries, Entries};
 use super::request::{Bound, Filter, Predicate, SearchRequest, Sort, Term, SEARCHABLE_PROPERTIES};
-use super::tokens::{tokens, wildcard_match};
+use super::tokens::wildcard_match;
 use crate::contact::plan::RowChange;
 use crate::contact::Contact;
 use crate::ids::ContactId;
 use crate::property::{PropertyDefinition, PropertySchema, PropertyType};
 use crate::store::RecentBy;
-use crate::time::{parse_date, Timestamp};
+use crate::time::Timestamp;
 use roaring::RoaringBitmap;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -147,51 +148,6 @@ struct PropertyIndex {
     texts: BTreeMap<Box<str>, Postings>,
     numbers: BTreeMap<Num, Postings>,
     tokens: BTreeMap<Box<str>, Postings>,
-}
-
-/// What one contact contributes to one property's index.
-#[derive(Default, PartialEq)]
-struct Entries {
-    texts: Vec<String>,
-    numbers: Vec<f64>,
-    tokens: Vec<String>,
-}
-
-/// The index entries of `name` for `contact`, per the property's type.
-fn entries(def: &PropertyDefinition, contact: &Contact) -> Option<Entries> {
-    let mut e = Entries::default();
-    match def.name.as_str() {
-        "hs_object_id" => return None,
-        "createdate" => e.numbers.push(contact.created_at.millis() as f64),
-        "lastmodifieddate" => e.numbers.push(contact.updated_at.millis() as f64),
-        name => {
-            let value = contact.properties.get(name)?;
-            match def.property_type {
-                PropertyType::String | PropertyType::PhoneNumber => {
-                    e.texts.push(value.to_lowercase());
-                    e.tokens = tokens(value);
-                }
-                PropertyType::Enumeration => {
-                    e.texts = value
-                        .split(';')
-                        .filter(|v| !v.is_empty())
-                        .map(str::to_string)
-                        .collect();
-                }
-                PropertyType::Bool => e.texts.push(value.clone()),
-                PropertyType::Number => e.numbers.extend(value.parse::<f64>().ok()),
-                PropertyType::Date => {
-                    e.numbers
-                        .extend(parse_date(value).map(|d| Timestamp::from_date(d).millis() as f64));
-                }
-                PropertyType::Datetime => {
-                    e.numbers
-                        .extend(Timestamp::parse_iso(value).map(|t| t.millis() as f64));
-                }
-            }
-        }
-    }
-    Some(e)
 }
 
 /// One page of a search: the total and the ids of the page, in order.

@@ -5,10 +5,14 @@
 //! start and updates it on every write, so search sees a write as soon as
 //! the write returns.
 
+mod entries;
+mod evaluate;
 mod index;
 mod request;
 pub mod tokens;
 
+pub use entries::{entries, Entries};
+pub use evaluate::{matches, sort_ids};
 pub use index::{SearchHits, SearchIndex};
 pub use request::{
     Bound, Filter, FilterInput, Operator, Predicate, SearchInput, SearchRequest, Sort, SortInput,
