@@ -18,7 +18,7 @@ use super::tokens::wildcard_match;
 use crate::contact::plan::RowChange;
 use crate::contact::Contact;
 use crate::ids::ContactId;
-use crate::property::{PropertyDefinition, PropertySchema, PropertyType};
+use crate::property::{PropertyDefinition, PropertySchema};
 use crate::store::RecentBy;
 use crate::time::Timestamp;
 use roaring::RoaringBitmap;
