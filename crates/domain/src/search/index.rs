@@ -679,7 +679,7 @@ impl PropertyIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::property::{standard, FieldType, PropertyOption};
+    use crate::property::{standard, FieldType, PropertyOption, PropertyType};
     use crate::search::request::{FilterInput, SearchInput, SortInput};
 
     fn schema() -> PropertySchema {
