@@ -53,6 +53,12 @@ pub trait PropertyStore: Send + Sync {
     /// Every contact property definition of the portal, archived included.
     async fn property_schema(&self, portal: PortalId) -> Result<Arc<PropertySchema>>;
 
+    /// The portal's definitions read afresh (another node may have changed
+    /// them a moment ago); the cache keeps what was read.
+    async fn reload_property_schema(&self, portal: PortalId) -> Result<Arc<PropertySchema>> {
+        self.property_schema(portal).await
+    }
+
     /// Every property group of the portal, archived included.
     async fn property_groups(&self, portal: PortalId) -> Result<Vec<PropertyGroup>>;
 
@@ -336,8 +342,13 @@ pub struct OutboxEvent {
 
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Up to `limit` events with `id > after`, oldest first, all portals.
-    async fn outbox_after(&self, after: i64, limit: usize) -> Result<Vec<OutboxEvent>>;
+    /// Up to `limit` of a portal's events with `id > after`, oldest first.
+    async fn outbox_after(
+        &self,
+        portal: PortalId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEvent>>;
 }
 
 /// Everything a backend provides.

@@ -10,18 +10,23 @@ use spoke_domain::Result;
 
 #[async_trait]
 impl OutboxStore for SqliteStore {
-    async fn outbox_after(&self, after: i64, limit: usize) -> Result<Vec<OutboxEvent>> {
+    async fn outbox_after(
+        &self,
+        portal: PortalId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEvent>> {
         self.connections().read(|conn| {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT o.id, o.portal_id, o.object_id, o.kind, o.occurred_at,
                             coalesce(c.changed_values, '{}')
                      FROM outbox o LEFT JOIN contact_changes c ON c.id = o.change_id
-                     WHERE o.id > ?1 ORDER BY o.id LIMIT ?2",
+                     WHERE o.portal_id = ?1 AND o.id > ?2 ORDER BY o.id LIMIT ?3",
                 )
                 .map_err(internal)?;
             let rows = stmt
-                .query_map(params![after, limit as i64], |r| {
+                .query_map(params![portal.0, after, limit as i64], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, i64>(1)?,

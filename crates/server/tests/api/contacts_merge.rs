@@ -4,7 +4,7 @@ use crate::helpers::spawn;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use spoke_domain::contact::ChangeKind;
-use spoke_domain::ids::{ContactId, PortalId};
+use spoke_domain::ids::ContactId;
 
 #[tokio::test]
 async fn merge_keeps_the_primary_and_both_ids_resolve_to_it() {
@@ -81,7 +81,12 @@ async fn merge_keeps_the_primary_and_both_ids_resolve_to_it() {
         json!([primary])
     );
     // And the merge is an event.
-    let events = app.crm.store().outbox_after(0, 100).await.unwrap();
+    let events = app
+        .crm
+        .store()
+        .outbox_after(app.portal, 0, 100)
+        .await
+        .unwrap();
     let merge = events
         .iter()
         .find(|e| e.kind == ChangeKind::Merged)
@@ -153,11 +158,16 @@ async fn gdpr_delete_removes_the_contact_its_values_and_history_for_good() {
     let history = app
         .crm
         .store()
-        .recorded_changes(PortalId(1), &[contact])
+        .recorded_changes(app.portal, &[contact])
         .await
         .unwrap();
     assert!(history[&contact].is_empty(), "history is gone");
-    let events = app.crm.store().outbox_after(0, 100).await.unwrap();
+    let events = app
+        .crm
+        .store()
+        .outbox_after(app.portal, 0, 100)
+        .await
+        .unwrap();
     assert!(
         events.iter().all(|e| e.values.is_empty()),
         "no event keeps a value"

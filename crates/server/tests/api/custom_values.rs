@@ -214,7 +214,7 @@ async fn an_archived_property_is_hidden_from_contacts_keeps_its_values_and_refus
         .crm
         .store()
         .find_contact(
-            spoke_domain::ids::PortalId(1),
+            app.portal,
             &spoke_domain::contact::ContactLookup::Id(spoke_domain::ids::ContactId(
                 id.parse().unwrap(),
             )),

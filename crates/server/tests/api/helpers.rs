@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use spoke::config::{Config, Secret};
 use spoke::startup::Application;
 use spoke_domain::crm::{token_hash, Crm};
+use spoke_domain::ids::PortalId;
 use spoke_store_sqlite::Synchronous;
 use std::path::PathBuf;
 
@@ -15,6 +16,8 @@ pub struct TestApp {
     pub client: Client,
     pub token: String,
     pub crm: Crm,
+    /// The default portal, which `token` belongs to.
+    pub portal: PortalId,
     pub data_dir: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -33,12 +36,14 @@ pub async fn spawn() -> TestApp {
         .expect("application builds");
     let base = format!("http://{}", app.local_addr());
     let crm = app.crm().clone();
+    let portal = app.bootstrap().portal;
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
         base,
         client: Client::new(),
         token: TOKEN.to_string(),
         crm,
+        portal,
         data_dir,
         _dir: dir,
     }

@@ -61,6 +61,20 @@ impl BatchPlanner {
         }
     }
 
+    /// The latest time any write of the batch was made at: no contact it
+    /// creates is created later.
+    pub fn latest_write(&self) -> Timestamp {
+        self.ops
+            .iter()
+            .map(|op| match op {
+                ContactOp::Create(w)
+                | ContactOp::Update { write: w, .. }
+                | ContactOp::Upsert { write: w, .. } => w.at,
+            })
+            .max()
+            .unwrap_or_else(Timestamp::now)
+    }
+
     /// At most how many contacts the batch creates (each create, and each
     /// upsert whose value nobody holds): the ids a store must set aside.
     pub fn creations(&self) -> usize {

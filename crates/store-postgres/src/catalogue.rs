@@ -1,0 +1,14 @@
+//! Which tables are not per portal. Every other table keeps the portal id
+//! first in its primary key and is only ever queried for one portal, so the
+//! schema can be distributed by portal (Citus) without a rewrite; these
+//! would be Citus reference tables. A test reads the database's catalogue
+//! and fails on any table that breaks the rule and is not listed here.
+
+/// Tables whose rows are not (or not only) one portal's, with the reason.
+pub const REFERENCE_TABLES: &[(&str, &str)] = &[
+    (
+        "access_tokens",
+        "looked up by token hash before the portal is known",
+    ),
+    ("schema_migrations", "migration bookkeeping"),
+];

@@ -1,0 +1,226 @@
+//! What a node may cache, and how every node learns that it changed.
+//!
+//! A node keeps no contact data. It caches property schemas and token
+//! lookups, which are read on nearly every request; a change to either is
+//! announced with `NOTIFY` in the transaction that makes it (delivered at
+//! commit), and every node drops its copy on hearing it. A node that loses
+//! its listening connection drops everything it cached, since it may have
+//! missed notices, and listens again.
+
+use futures_util::StreamExt;
+use spoke_domain::ids::PortalId;
+use spoke_domain::property::PropertySchema;
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_postgres::AsyncMessage;
+
+/// Bound on the token cache; past it the cache starts over.
+const MAX_CACHED_TOKENS: usize = 100_000;
+
+#[derive(Default)]
+pub(crate) struct Caches {
+    schemas: RwLock<HashMap<PortalId, Arc<PropertySchema>>>,
+    tokens: RwLock<HashMap<[u8; 32], PortalId>>,
+}
+
+impl Caches {
+    pub fn schema(&self, portal: PortalId) -> Option<Arc<PropertySchema>> {
+        self.schemas
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&portal)
+            .cloned()
+    }
+
+    pub fn keep_schema(&self, portal: PortalId, schema: Arc<PropertySchema>) {
+        self.schemas
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(portal, schema);
+    }
+
+    pub fn token(&self, hash: &[u8; 32]) -> Option<PortalId> {
+        self.tokens
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(hash)
+            .copied()
+    }
+
+    pub fn keep_token(&self, hash: [u8; 32], portal: PortalId) {
+        let mut tokens = self.tokens.write().unwrap_or_else(PoisonError::into_inner);
+        if tokens.len() >= MAX_CACHED_TOKENS {
+            tokens.clear();
+        }
+        tokens.insert(hash, portal);
+    }
+
+    /// Drops what a notice says changed.
+    pub fn forget(&self, notice: &Notice) {
+        match notice {
+            Notice::Schema(portal) | Notice::Portal(portal) => {
+                self.schemas
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(portal);
+            }
+            Notice::Token(hash) => {
+                self.tokens
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(hash);
+            }
+        }
+        if let Notice::Portal(portal) = notice {
+            self.tokens
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .retain(|_, p| p != portal);
+        }
+    }
+
+    pub fn clear(&self) {
+        self.schemas
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.tokens
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
+
+/// A change every node must hear of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Notice {
+    /// A portal's property definitions changed.
+    Schema(PortalId),
+    /// A token was revoked.
+    Token([u8; 32]),
+    /// A portal changed as a whole (deleted, reset).
+    Portal(PortalId),
+}
+
+impl Notice {
+    pub fn payload(&self) -> String {
+        match self {
+            Notice::Schema(p) => format!("schema:{p}"),
+            Notice::Portal(p) => format!("portal:{p}"),
+            Notice::Token(hash) => {
+                let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+                format!("token:{hex}")
+            }
+        }
+    }
+
+    pub fn parse(payload: &str) -> Option<Notice> {
+        let (kind, value) = payload.split_once(':')?;
+        match kind {
+            "schema" => value.parse().ok().map(|p| Notice::Schema(PortalId(p))),
+            "portal" => value.parse().ok().map(|p| Notice::Portal(PortalId(p))),
+            "token" if value.len() == 64 => {
+                let mut hash = [0u8; 32];
+                for (i, byte) in hash.iter_mut().enumerate() {
+                    *byte = u8::from_str_radix(value.get(2 * i..2 * i + 2)?, 16).ok()?;
+                }
+                Some(Notice::Token(hash))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Announces a change to every node, when the transaction commits.
+pub(crate) async fn notify(
+    tx: &tokio_postgres::Transaction<'_>,
+    channel: &str,
+    notice: &Notice,
+) -> Result<(), tokio_postgres::Error> {
+    tx.execute("SELECT pg_notify($1, $2)", &[&channel, &notice.payload()])
+        .await
+        .map(drop)
+}
+
+/// Listens for notices until the store closes, reconnecting after a lost
+/// connection.
+pub(crate) async fn listen(
+    config: tokio_postgres::Config,
+    channel: String,
+    caches: Arc<Caches>,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            ended = session(&config, &channel, &caches) => {
+                if let Err(err) = ended {
+                    tracing::warn!(error = %err, "lost the connection that hears cache notices; caches dropped, listening again");
+                }
+                caches.clear();
+            }
+            _ = closing.changed() => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = closing.changed() => return,
+        }
+    }
+}
+
+async fn session(
+    config: &tokio_postgres::Config,
+    channel: &str,
+    caches: &Caches,
+) -> Result<(), tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
+    let (sender, mut received) = mpsc::unbounded_channel::<String>();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(n)) => {
+                    if sender.send(n.payload().to_string()).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::debug!(error = %err, "notice connection ended");
+                    return;
+                }
+            }
+        }
+    });
+    client.batch_execute(&format!("LISTEN {channel}")).await?;
+    // Whatever changed before this node listened may not have been heard.
+    caches.clear();
+    while let Some(payload) = received.recv().await {
+        match Notice::parse(&payload) {
+            Some(notice) => caches.forget(&notice),
+            None => tracing::warn!(%payload, "unknown cache notice"),
+        }
+    }
+    driver.abort();
+    // The connection ended: report it through the client.
+    client.simple_query("SELECT 1").await.map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_round_trip() {
+        for notice in [
+            Notice::Schema(PortalId(7)),
+            Notice::Portal(PortalId(1)),
+            Notice::Token([0xab; 32]),
+        ] {
+            assert_eq!(Notice::parse(&notice.payload()), Some(notice));
+        }
+        assert_eq!(Notice::parse("token:zz"), None);
+        assert_eq!(Notice::parse("nonsense"), None);
+    }
+}
