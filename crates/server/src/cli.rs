@@ -31,9 +31,21 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Directory holding the embedded SQLite database; created if missing.
+    /// Directory holding the embedded SQLite database (spoke.db); created
+    /// if missing. Used when no --database-url is given.
     #[arg(long, env = "SPOKE_DATA_DIR", default_value = "./spoke-data")]
     pub data_dir: PathBuf,
+
+    /// The database: `postgres://user:password@host:port/database` runs
+    /// Spoke on PostgreSQL (several Spoke nodes may share it);
+    /// `sqlite://PATH` names a SQLite file. Without it, SQLite in
+    /// --data-dir.
+    #[arg(long, env = "SPOKE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Connections this node keeps to PostgreSQL.
+    #[arg(long, env = "SPOKE_DATABASE_POOL_SIZE", default_value_t = 16)]
+    pub database_pool_size: usize,
 
     /// Access token for the default portal, instead of a generated one (for
     /// scripts and CI). Registered on every start if not yet known; never
@@ -81,5 +93,6 @@ mod tests {
         assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(args.data_dir, PathBuf::from("./spoke-data"));
         assert_eq!(args.sqlite_synchronous, SyncMode::Full);
+        assert_eq!(args.database_url, None);
     }
 }

@@ -1,7 +1,8 @@
 //! Typed configuration, built from the command line and environment.
 
 use crate::cli::{ServeArgs, SyncMode};
-use spoke_store_sqlite::Synchronous;
+use spoke_store_postgres::PostgresOptions;
+use spoke_store_sqlite::{SqliteOptions, Synchronous};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,37 +27,108 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Where the data lives.
+#[derive(Clone, Debug)]
+pub enum Database {
+    /// Embedded SQLite: one node.
+    Sqlite(SqliteOptions),
+    /// PostgreSQL: any number of stateless nodes.
+    Postgres(PostgresOptions),
+}
+
+impl Database {
+    /// What to tell the user (no password).
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(options) => format!("SQLite {}", options.path.display()),
+            Database::Postgres(options) => {
+                format!(
+                    "PostgreSQL {}",
+                    spoke_store_postgres::redacted(&options.url)
+                )
+            }
+        }
+    }
+}
+
 /// Everything `Application::build` needs.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// Directory of the embedded database; created if missing.
-    pub data_dir: PathBuf,
+    pub database: Database,
     /// Chosen access token of the default portal.
     pub bootstrap_token: Option<Secret>,
-    /// Durability of SQLite commits.
-    pub synchronous: Synchronous,
 }
 
 impl Config {
-    /// The database file inside the data directory.
-    pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join("spoke.db")
+    /// Embedded SQLite in a data directory, as `spoke serve` runs by default.
+    pub fn sqlite_in(
+        listen: SocketAddr,
+        data_dir: &std::path::Path,
+        synchronous: Synchronous,
+    ) -> Config {
+        Config {
+            listen,
+            database: Database::Sqlite(SqliteOptions {
+                path: data_dir.join("spoke.db"),
+                synchronous,
+            }),
+            bootstrap_token: None,
+        }
     }
 }
 
-impl From<&ServeArgs> for Config {
-    fn from(args: &ServeArgs) -> Config {
-        Config {
-            listen: args.listen,
-            data_dir: args.data_dir.clone(),
-            bootstrap_token: args.bootstrap_token.clone().map(Secret::new),
-            synchronous: match args.sqlite_synchronous {
-                SyncMode::Full => Synchronous::Full,
-                SyncMode::Normal => Synchronous::Normal,
-            },
+/// The database a URL names.
+pub fn database_from_url(
+    url: &str,
+    synchronous: Synchronous,
+    pool_size: usize,
+) -> Result<Database, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Database::Postgres(PostgresOptions {
+            url: url.to_string(),
+            pool_size,
+        }));
+    }
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if path.is_empty() {
+            return Err(
+                "a sqlite:// URL needs a file path, e.g. sqlite:///var/lib/spoke/spoke.db".into(),
+            );
         }
+        return Ok(Database::Sqlite(SqliteOptions {
+            path: PathBuf::from(path),
+            synchronous,
+        }));
+    }
+    let scheme = url.split_once("://").map_or(url, |(s, _)| s);
+    Err(format!(
+        "unsupported database URL scheme {scheme:?}: use postgres://user:password@host/database or sqlite://PATH"
+    ))
+}
+
+impl TryFrom<&ServeArgs> for Config {
+    type Error = String;
+
+    fn try_from(args: &ServeArgs) -> Result<Config, String> {
+        let synchronous = match args.sqlite_synchronous {
+            SyncMode::Full => Synchronous::Full,
+            SyncMode::Normal => Synchronous::Normal,
+        };
+        let database = match &args.database_url {
+            Some(url) => database_from_url(url, synchronous, args.database_pool_size)
+                .map_err(|e| format!("--database-url: {e}"))?,
+            None => Database::Sqlite(SqliteOptions {
+                path: args.data_dir.join("spoke.db"),
+                synchronous,
+            }),
+        };
+        Ok(Config {
+            listen: args.listen,
+            database,
+            bootstrap_token: args.bootstrap_token.clone().map(Secret::new),
+        })
     }
 }
 
@@ -65,15 +137,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn debug_never_shows_the_token() {
+    fn debug_never_shows_secrets() {
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: PathBuf::from("d"),
+            database: database_from_url(
+                "postgres://spoke:pw-very-secret@db/spoke",
+                Synchronous::Full,
+                4,
+            )
+            .unwrap(),
             bootstrap_token: Some(Secret::new("pat-na1-very-secret")),
-            synchronous: Synchronous::Full,
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("very-secret"), "{shown}");
         assert!(shown.contains("redacted"));
+        assert_eq!(
+            config.database.describe(),
+            "PostgreSQL postgres://spoke@db/spoke"
+        );
+    }
+
+    #[test]
+    fn urls_choose_the_backend() {
+        match database_from_url("sqlite:///var/lib/spoke.db", Synchronous::Full, 4).unwrap() {
+            Database::Sqlite(o) => assert_eq!(o.path, PathBuf::from("/var/lib/spoke.db")),
+            other => panic!("{other:?}"),
+        }
+        match database_from_url("postgresql://h/d", Synchronous::Full, 4).unwrap() {
+            Database::Postgres(o) => assert_eq!(o.pool_size, 4),
+            other => panic!("{other:?}"),
+        }
+        assert!(database_from_url("mysql://h/d", Synchronous::Full, 4)
+            .unwrap_err()
+            .contains("\"mysql\""));
+        assert!(database_from_url("sqlite://", Synchronous::Full, 4).is_err());
     }
 }

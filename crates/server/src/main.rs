@@ -23,7 +23,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let config = Config::from(&args);
+    let config = match Config::try_from(&args) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("spoke: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     runtime.block_on(async move {
         let app = match Application::build(config.clone()).await {
             Ok(app) => app,
@@ -41,7 +47,7 @@ fn main() -> ExitCode {
         println!(
             "Spoke listening on http://{} (data in {})",
             app.local_addr(),
-            config.data_dir.display()
+            config.database.describe()
         );
         match app.run_until_stopped().await {
             Ok(()) => ExitCode::SUCCESS,

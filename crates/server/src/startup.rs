@@ -1,13 +1,14 @@
 //! Startup as a value: build the application (storage, default portal,
 //! listener), then run it until a shutdown signal.
 
-use crate::config::Config;
+use crate::config::{Config, Database};
 use axum::serve::ListenerExt;
 use spoke_api::AppState;
 use spoke_domain::crm::{generate_token, token_hash, validate_chosen_token, Crm};
 use spoke_domain::ids::PortalId;
 use spoke_domain::store::Store;
-use spoke_store_sqlite::{SqliteOptions, SqliteStore};
+use spoke_store_postgres::PostgresStore;
+use spoke_store_sqlite::SqliteStore;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,23 +50,12 @@ impl Application {
             }
             None => None,
         };
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            StartupError(format!(
-                "cannot create data directory {}: {e}",
-                config.data_dir.display()
-            ))
-        })?;
-        let options = SqliteOptions {
-            path: config.database_path(),
-            synchronous: config.synchronous,
-        };
-        let store = SqliteStore::open(&options).map_err(|e| {
-            StartupError(format!(
-                "cannot open database {}: {e}",
-                options.path.display()
-            ))
-        })?;
-        let store: Arc<dyn Store> = Arc::new(store);
+        // Listen first: a port in use shows at once, before any database
+        // work.
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| StartupError(format!("cannot listen on {}: {e}", config.listen)))?;
+        let store = open_store(&config.database).await?;
 
         let candidate = generate_token();
         let default = store
@@ -77,9 +67,6 @@ impl Application {
             new_token: (default.created && chosen.is_none()).then_some(candidate),
         };
 
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| StartupError(format!("cannot listen on {}: {e}", config.listen)))?;
         Ok(Application {
             listener,
             state: AppState {
@@ -135,6 +122,35 @@ impl Application {
         // by now: SQLite has checkpointed its WAL and closed the file.
         tracing::info!("stopped cleanly");
         Ok(())
+    }
+}
+
+/// The store the configuration names, migrated and ready.
+async fn open_store(database: &Database) -> Result<Arc<dyn Store>, StartupError> {
+    match database {
+        Database::Sqlite(options) => {
+            if let Some(dir) = options.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StartupError(format!(
+                        "cannot create the data directory {}: {e}",
+                        dir.display()
+                    ))
+                })?;
+            }
+            let store = SqliteStore::open(options).map_err(|e| {
+                StartupError(format!(
+                    "cannot open the SQLite database {}: {e}",
+                    options.path.display()
+                ))
+            })?;
+            Ok(Arc::new(store))
+        }
+        Database::Postgres(options) => {
+            let store = PostgresStore::open(options)
+                .await
+                .map_err(|e| StartupError(format!("PostgreSQL: {e}")))?;
+            Ok(Arc::new(store))
+        }
     }
 }
 

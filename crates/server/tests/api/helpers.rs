@@ -2,11 +2,13 @@
 
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{json, Value};
-use spoke::config::{Config, Secret};
+use spoke::config::{Config, Database, Secret};
 use spoke::startup::Application;
 use spoke_domain::crm::{token_hash, Crm};
 use spoke_domain::ids::PortalId;
-use spoke_store_sqlite::Synchronous;
+use spoke_store_postgres::testing::TestDatabase;
+use spoke_store_postgres::PostgresOptions;
+use spoke_store_sqlite::{SqliteOptions, Synchronous};
 use std::path::PathBuf;
 
 pub const TOKEN: &str = "pat-na1-00000000-test-token-0000-000000000001";
@@ -19,17 +21,41 @@ pub struct TestApp {
     /// The default portal, which `token` belongs to.
     pub portal: PortalId,
     pub data_dir: PathBuf,
+    /// The PostgreSQL schema, when the suite runs on PostgreSQL.
+    pub postgres: Option<TestDatabase>,
     _dir: tempfile::TempDir,
+}
+
+/// The backend the suite runs on: `SPOKE_TEST_BACKEND=postgres` runs it on
+/// PostgreSQL (in a schema of its own per test, on the server named by
+/// `SPOKE_TEST_DATABASE_URL`); anything else on embedded SQLite.
+pub fn on_postgres() -> bool {
+    std::env::var("SPOKE_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
 pub async fn spawn() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
+    let (database, postgres) = if on_postgres() {
+        let db = TestDatabase::create("api suite")
+            .await
+            .unwrap_or_else(|| panic!("SPOKE_TEST_BACKEND=postgres needs SPOKE_TEST_DATABASE_URL"));
+        let options = PostgresOptions {
+            url: db.url.clone(),
+            pool_size: 4,
+        };
+        (Database::Postgres(options), Some(db))
+    } else {
+        let options = SqliteOptions {
+            path: data_dir.join("spoke.db"),
+            synchronous: Synchronous::Normal,
+        };
+        (Database::Sqlite(options), None)
+    };
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data_dir.clone(),
+        database,
         bootstrap_token: Some(Secret::new(TOKEN)),
-        synchronous: Synchronous::Normal,
     };
     let app = Application::build(config)
         .await
@@ -45,6 +71,7 @@ pub async fn spawn() -> TestApp {
         crm,
         portal,
         data_dir,
+        postgres,
         _dir: dir,
     }
 }
@@ -220,6 +247,48 @@ impl TestApp {
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
         reply.json()["id"].as_str().unwrap().to_string()
+    }
+
+    /// Where `needle` is stored, in clear: the database's files on SQLite
+    /// (including the write-ahead log), the rows of every table on
+    /// PostgreSQL.
+    pub async fn stored_in_clear(&self, needle: &str) -> Vec<String> {
+        if let Some(db) = &self.postgres {
+            let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            let tables: Vec<String> = client
+                .query(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            assert!(tables.len() > 5, "{tables:?}");
+            let mut found = Vec::new();
+            for table in tables {
+                let sql =
+                    format!("SELECT count(*) FROM {table} t WHERE t::text LIKE '%' || $1 || '%'");
+                let n: i64 = client.query_one(&sql, &[&needle]).await.unwrap().get(0);
+                if n > 0 {
+                    found.push(table);
+                }
+            }
+            return found;
+        }
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&self.data_dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(path.display().to_string());
+            }
+        }
+        found
     }
 
     /// A second portal and its token.

@@ -140,15 +140,13 @@ impl PostgresStore {
         let tx = client.transaction().await.map_err(db)?;
         let mut planner = BatchPlanner::new(portal, Arc::clone(schema), ops.to_vec(), mode);
         settle(&tx, portal, &mut planner).await?;
-        let creations = planner.creations();
+        // Planned once without ids to learn how many it creates: a write
+        // that fails sets none aside, as on every backend.
+        let creations = planner.creations()?;
         let block = if creations > 0 {
             ids::set_aside(&self.inner.ids, portal, creations, planner.latest_write()).await?
         } else {
-            IdBlock {
-                first: ContactId(1),
-                count: 0,
-                created_floor: Timestamp::from_stored(0),
-            }
+            IdBlock::none()
         };
         let planned = planner.plan(block)?;
         persist::persist(&tx, portal, &planned.changes, schema).await?;

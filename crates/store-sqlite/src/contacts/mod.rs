@@ -206,14 +206,10 @@ impl ContactStore for SqliteStore {
         self.write_planned(portal, Some(schema.clone()), move |tx| {
             let mut planner = BatchPlanner::new(portal, schema, ops, mode);
             settle(tx, portal, &mut planner)?;
-            let block = if planner.creations() > 0 {
+            let block = if planner.may_create() {
                 id_block(tx, portal)?
             } else {
-                IdBlock {
-                    first: ContactId(1),
-                    count: 0,
-                    created_floor: timestamp(0),
-                }
+                IdBlock::none()
             };
             let planned = planner.plan(block)?;
             persist::persist(tx, portal, &planned.changes)?;

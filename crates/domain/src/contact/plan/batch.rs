@@ -75,39 +75,46 @@ impl BatchPlanner {
             .unwrap_or_else(Timestamp::now)
     }
 
-    /// At most how many contacts the batch creates (each create, and each
-    /// upsert whose value nobody holds): the ids a store must set aside.
-    pub fn creations(&self) -> usize {
+    /// Whether any write of the batch may create a contact.
+    pub fn may_create(&self) -> bool {
         self.ops
             .iter()
-            .filter(|op| match op {
-                ContactOp::Create(_) => true,
-                ContactOp::Update { .. } => false,
-                ContactOp::Upsert { property, key, .. } => !matches!(
-                    self.snapshot.holders.get(&(property.clone(), key.clone())),
-                    Some(Some(Holder::Contact(_)))
-                ),
-            })
-            .count()
+            .any(|op| !matches!(op, ContactOp::Update { .. }))
+    }
+
+    /// How many contacts the batch creates, as decided from what was read:
+    /// the ids a store must set aside. A batch refused whole creates none
+    /// and is refused here already.
+    pub fn creations(&self) -> Result<usize> {
+        let dry_run = IdBlock {
+            count: usize::MAX,
+            ..IdBlock::none()
+        };
+        let first = dry_run.first;
+        let planned = self.plan(dry_run)?;
+        Ok(planned
+            .changes
+            .counter
+            .map_or(0, |c| (c.next_id.0 - first.0) as usize))
     }
 
     /// Decides every write. With `AllOrNothing` the first failure is the
     /// answer; with `PerInput` each write's result comes back in order and
     /// failed writes leave nothing; with `Atomic` too, but any failure
     /// leaves nothing at all.
-    pub fn plan(self, ids: IdBlock) -> Result<Planned<Vec<Result<OpOutcome>>>> {
+    pub fn plan(&self, ids: IdBlock) -> Result<Planned<Vec<Result<OpOutcome>>>> {
         let mut run = Run {
             schema: &self.schema,
-            overlay: Overlay::new(self.snapshot),
+            overlay: Overlay::new(self.snapshot.clone()),
             ids: Ids::new(ids),
         };
         let mut changes = Changes::default();
         let mut outcomes = Vec::with_capacity(self.ops.len());
-        for op in self.ops {
+        for op in self.ops.iter().cloned() {
             match run.one(op) {
                 Ok((outcome, effects, used)) => {
-                    run.overlay.apply(effects, &mut changes);
                     run.ids.commit(used);
+                    run.overlay.apply(effects, &mut changes);
                     outcomes.push(Ok(outcome));
                 }
                 Err(err @ Error::Internal(_)) => return Err(err),
@@ -121,7 +128,7 @@ impl BatchPlanner {
                 changes: Changes::default(),
             });
         }
-        changes.counter = run.ids.counter();
+        changes.counter = run.ids.counter()?;
         Ok(Planned {
             outcome: outcomes,
             changes: run.overlay.finish(changes),
@@ -209,18 +216,15 @@ impl Ids {
         }
     }
 
-    fn peek(&self, at: Timestamp) -> Result<Taken> {
-        if self.used >= self.block.count {
-            return Err(Error::internal(
-                "a batch created more contacts than ids were set aside for it",
-            ));
-        }
-        Ok(Taken {
+    /// The id and creation time the next creation would take.
+    fn peek(&self, at: Timestamp) -> Taken {
+        Taken {
             id: ContactId(self.block.first.0 + self.used as i64),
             created_at: self.last_created.max(at),
-        })
+        }
     }
 
+    /// Takes them, for a creation that succeeded.
     fn commit(&mut self, taken: Option<Taken>) {
         if let Some(taken) = taken {
             self.used += 1;
@@ -228,11 +232,18 @@ impl Ids {
         }
     }
 
-    fn counter(&self) -> Option<Counter> {
-        (self.used > 0).then(|| Counter {
+    /// The counter after the batch; more ids used than were set aside is
+    /// a store's mistake, refused before anything is written.
+    fn counter(&self) -> Result<Option<Counter>> {
+        if self.used > self.block.count {
+            return Err(Error::internal(
+                "a batch created more contacts than ids were set aside for it",
+            ));
+        }
+        Ok((self.used > 0).then(|| Counter {
             next_id: ContactId(self.block.first.0 + self.used as i64),
             last_created: self.last_created,
-        })
+        }))
     }
 }
 
@@ -304,7 +315,7 @@ impl Run<'_> {
         let properties = set_values(write);
         let claimed = identities(self.schema, &properties);
         check_blocked(&self.overlay, &claimed)?;
-        let taken = self.ids.peek(write.at)?;
+        let taken = self.ids.peek(write.at);
         let mut effects = Effects::default();
         swap_identities(&self.overlay, &mut effects, taken.id, &[], &claimed)?;
         let contact = Contact {

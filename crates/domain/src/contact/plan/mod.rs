@@ -154,6 +154,19 @@ pub struct IdBlock {
     pub created_floor: Timestamp,
 }
 
+impl IdBlock {
+    /// No ids: for a batch that creates nothing (or is refused whole). Its
+    /// would-be ids are ones no stored contact has, so a creation that is
+    /// planned and then discarded is never mistaken for a stored holder.
+    pub fn none() -> IdBlock {
+        IdBlock {
+            first: ContactId(i64::MIN / 2),
+            count: 0,
+            created_floor: Timestamp::from_stored(0),
+        }
+    }
+}
+
 /// A contact row before and after the write (`None`: no row).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowChange {

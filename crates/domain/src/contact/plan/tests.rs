@@ -113,7 +113,7 @@ impl Rows {
         }
         let block = IdBlock {
             first: ContactId(self.next_id),
-            count: planner.creations(),
+            count: planner.creations()?,
             created_floor: Timestamp::from_stored(self.last_created),
         };
         let planned = planner.plan(block)?;
@@ -468,4 +468,25 @@ fn archived_contacts_are_found_by_value_for_gdpr() {
         GdprOutcome::Deleted(a.id)
     );
     assert!(rows.contacts.is_empty());
+}
+
+#[test]
+fn a_refused_batch_needs_no_ids() {
+    let (schema, mut rows) = (schema(), Rows::new());
+    rows.create(&schema, &[("email", "a@x.io")]).unwrap();
+    let ops = vec![ContactOp::Create(write(&[("email", "A@x.io")], 2_000))];
+    let mut planner = BatchPlanner::new(
+        PortalId(1),
+        Arc::clone(&schema),
+        ops,
+        BatchMode::AllOrNothing,
+    );
+    while let Some(wanted) = planner.wanted() {
+        let snapshot = rows.read(wanted);
+        planner.give(snapshot);
+    }
+    assert!(matches!(
+        planner.creations(),
+        Err(Error::ContactExists { .. })
+    ));
 }
