@@ -1,85 +1,17 @@
 //! The `spoke` binary as a user runs it: first start, restart, signals,
 //! logs and help.
 
-use std::io::{BufRead, BufReader, Read};
+#[path = "support/process.rs"]
+mod process;
+
+use process::{start_with, Running};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
-struct Running {
-    child: Child,
-    stdout: mpsc::Receiver<String>,
-    stderr: std::thread::JoinHandle<String>,
-    base: String,
-    printed: Vec<String>,
-}
-
+/// `spoke serve` on a SQLite data directory.
 fn start(data_dir: &Path, envs: &[(&str, &str)]) -> Running {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_spoke"));
-    command
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .env_remove("SPOKE_BOOTSTRAP_TOKEN")
-        .env("SPOKE_SQLITE_SYNCHRONOUS", "normal")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in envs {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("spoke starts");
-    let (tx, stdout) = mpsc::channel();
-    let out = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut err = child.stderr.take().unwrap();
-    let stderr = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = err.read_to_string(&mut text);
-        text
-    });
-    let mut printed = Vec::new();
-    let base = loop {
-        let line = stdout
-            .recv_timeout(Duration::from_secs(30))
-            .expect("spoke prints its address");
-        printed.push(line.clone());
-        if let Some(rest) = line.strip_prefix("Spoke listening on ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    Running {
-        child,
-        stdout,
-        stderr,
-        base,
-        printed,
-    }
-}
-
-impl Running {
-    /// Sends SIGTERM and waits; returns (success, stderr).
-    fn terminate(mut self) -> (bool, String) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let exit = self.child.wait().unwrap();
-        while self.stdout.try_recv().is_ok() {}
-        (exit.success(), self.stderr.join().unwrap())
-    }
-
-    fn printed_token(&self) -> Option<String> {
-        self.printed
-            .iter()
-            .map(|l| l.trim())
-            .find(|l| l.starts_with("pat-na1-"))
-            .map(str::to_string)
-    }
+    let dir = data_dir.to_str().unwrap();
+    start_with(&["--data-dir", dir], envs)
 }
 
 async fn status_of(base: &str, path: &str, token: &str) -> u16 {
@@ -194,6 +126,8 @@ fn help_documents_every_flag_and_its_environment_form() {
         ("--bootstrap-token", "SPOKE_BOOTSTRAP_TOKEN"),
         ("--log", "SPOKE_LOG"),
         ("--sqlite-synchronous", "SPOKE_SQLITE_SYNCHRONOUS"),
+        ("--database-url", "SPOKE_DATABASE_URL"),
+        ("--database-pool-size", "SPOKE_DATABASE_POOL_SIZE"),
     ] {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
         assert!(
@@ -221,6 +155,99 @@ fn a_bad_bootstrap_token_stops_startup_with_a_clear_message() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.contains("SPOKE_BOOTSTRAP_TOKEN: an access token must be 16 to 512 characters long"),
+        "{stderr}"
+    );
+}
+
+/// Runs `spoke serve ARGS` expecting it to refuse to start; returns stderr.
+fn refused(args: &[&str], envs: &[(&str, &str)]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spoke"));
+    command
+        .arg("serve")
+        .args(args)
+        .env_remove("SPOKE_DATABASE_URL")
+        .env("SPOKE_BOOTSTRAP_TOKEN", "ci-token-0123456789abcdef");
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!output.status.success(), "it started: {stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[tokio::test]
+async fn a_second_spoke_on_one_data_directory_refuses_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start(
+        dir.path(),
+        &[("SPOKE_BOOTSTRAP_TOKEN", "ci-token-0123456789abcdef")],
+    );
+    let data = dir.path().to_str().unwrap();
+    let stderr = refused(&["--listen", "127.0.0.1:0", "--data-dir", data], &[]);
+    assert!(stderr.contains(data), "names the directory: {stderr}");
+    assert!(
+        stderr.contains(&format!("pid {}", first.child.id())),
+        "names the other process: {stderr}"
+    );
+    // The first is unharmed.
+    assert_eq!(
+        status_of(
+            &first.base,
+            "/crm/v3/objects/contacts",
+            "ci-token-0123456789abcdef"
+        )
+        .await,
+        200
+    );
+    first.terminate();
+}
+
+#[test]
+fn an_unreachable_or_unknown_database_stops_startup_with_a_clear_message() {
+    let stderr = refused(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            "postgres://spoke:hunter2@127.0.0.1:1/spoke",
+        ],
+        &[],
+    );
+    assert!(stderr.contains("cannot reach the database"), "{stderr}");
+    assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2"),
+        "no password in messages: {stderr}"
+    );
+    let stderr = refused(
+        &["--listen", "127.0.0.1:0"],
+        &[("SPOKE_DATABASE_URL", "mysql://localhost/spoke")],
+    );
+    assert!(
+        stderr.contains("unsupported database URL scheme \"mysql\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_reported_before_the_database_is_opened() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().to_string();
+    // The database would not open either: the port is what is reported.
+    let stderr = refused(
+        &[
+            "--listen",
+            &port,
+            "--database-url",
+            "postgres://127.0.0.1:1/spoke",
+        ],
+        &[],
+    );
+    assert!(
+        stderr.contains(&format!("cannot listen on {port}")),
         "{stderr}"
     );
 }

@@ -121,7 +121,8 @@ impl Crm {
         input: BatchInput,
         source: &ChangeSource,
     ) -> Result<ContactOp> {
-        let schema = self.schema(portal).await?;
+        let named: Vec<&str> = super::contacts::names(&input.properties).collect();
+        let schema = self.schema_for(portal, named).await?;
         let write = |properties: &[(String, InputValue)]| -> Result<ContactWrite> {
             Ok(ContactWrite {
                 changes: schema.validate_write(properties)?,
@@ -263,7 +264,14 @@ impl Crm {
 
     /// Runs a search and loads the page's contacts.
     pub async fn search(&self, portal: PortalId, input: &SearchInput) -> Result<SearchPage> {
-        let schema = self.schema(portal).await?;
+        let mut named: Vec<&str> = input
+            .filter_groups
+            .iter()
+            .flatten()
+            .filter_map(|f| f.property_name.as_deref())
+            .collect();
+        named.extend(input.sorts.iter().map(|s| s.property_name.as_str()));
+        let schema = self.schema_for(portal, named).await?;
         let request = SearchRequest::validate(input, &schema)?;
         let (offset, limit) = (request.offset, request.limit);
         let hits = self.store.search(portal, request).await?;

@@ -53,9 +53,10 @@ impl Crm {
         input: &[(String, InputValue)],
         source: ChangeSource,
     ) -> Result<Contact> {
-        let changes = self.schema(portal).await?.validate_write(input)?;
+        let named: Vec<&str> = names(input).collect();
+        let schema = self.schema_for(portal, named).await?;
         let write = ContactWrite {
-            changes,
+            changes: schema.validate_write(input)?,
             source,
             at: Timestamp::now(),
         };
@@ -82,7 +83,11 @@ impl Crm {
         input: &[(String, InputValue)],
         source: ChangeSource,
     ) -> Result<Contact> {
-        let changes = self.schema(portal).await?.validate_write(input)?;
+        let named: Vec<&str> = names(input).collect();
+        let changes = self
+            .schema_for(portal, named)
+            .await?
+            .validate_write(input)?;
         let id = self.get_contact(portal, lookup, false).await?.id;
         let write = ContactWrite {
             changes,
@@ -160,4 +165,9 @@ impl Crm {
             })
             .collect())
     }
+}
+
+/// The property names of a write.
+pub(crate) fn names(input: &[(String, InputValue)]) -> impl Iterator<Item = &str> {
+    input.iter().map(|(name, _)| name.as_str())
 }

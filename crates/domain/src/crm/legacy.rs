@@ -69,7 +69,11 @@ impl Crm {
         source: ChangeSource,
     ) -> Result<(Contact, bool)> {
         let email = email_of(email)?;
-        let mut changes = self.schema(portal).await?.validate_write(input)?;
+        let named: Vec<&str> = super::contacts::names(input).collect();
+        let mut changes = self
+            .schema_for(portal, named)
+            .await?
+            .validate_write(input)?;
         if changes.get("email").is_none() {
             changes.set("email".into(), Some(email.as_str().to_string()));
         }
@@ -104,7 +108,11 @@ impl Crm {
                 items.len()
             )));
         }
-        let schema = self.schema(portal).await?;
+        let named: Vec<&str> = items
+            .iter()
+            .flat_map(|item| super::contacts::names(&item.properties))
+            .collect();
+        let schema = self.schema_for(portal, named).await?;
         let mut failures: BatchFailures = Vec::new();
         let mut ops = Vec::with_capacity(items.len());
         for (index, item) in items.into_iter().enumerate() {

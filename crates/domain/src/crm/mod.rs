@@ -106,6 +106,22 @@ impl Crm {
     pub async fn schema(&self, portal: PortalId) -> Result<Arc<PropertySchema>> {
         self.store.property_schema(portal).await
     }
+
+    /// The portal's definitions, knowing every property `names` names: a
+    /// name this node has not seen is looked up afresh once, since another
+    /// node may have created the property a moment ago.
+    pub async fn schema_for<'a>(
+        &self,
+        portal: PortalId,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Arc<PropertySchema>> {
+        let schema = self.schema(portal).await?;
+        let mut names = names.into_iter();
+        if names.all(|n| schema.get_including_archived(n).is_some()) {
+            return Ok(schema);
+        }
+        self.store.reload_property_schema(portal).await
+    }
 }
 
 #[cfg(test)]
