@@ -124,7 +124,7 @@ async fn two_nodes_on_one_database_serve_as_one_server() {
         let id = body["id"].as_str().unwrap().to_string();
         assert_eq!(
             reader.search_email(&email).await,
-            [id.clone()],
+            vec![id.clone()],
             "found through the other node"
         );
         let (status, _) = reader.get(&format!("/crm/v3/objects/contacts/{id}")).await;
@@ -202,8 +202,8 @@ async fn two_nodes_on_one_database_serve_as_one_server() {
         );
     }
     for (email, id) in &won {
-        assert_eq!(a.search_email(email).await, [id.clone()]);
-        assert_eq!(b.search_email(email).await, [id.clone()]);
+        assert_eq!(a.search_email(email).await, vec![id.clone()]);
+        assert_eq!(b.search_email(email).await, vec![id.clone()]);
     }
 
     // Ids from batches through both nodes at once never collide.
