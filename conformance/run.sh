@@ -5,6 +5,9 @@
 #   conformance/run.sh [path/to/spoke]
 #
 # Without an argument it uses target/debug/spoke, building it if missing.
+# By default each Spoke runs on embedded SQLite in a temporary directory;
+# with SPOKE_CONFORMANCE_DATABASE_URL=postgres://... each runs on a fresh
+# database created on that server (with psql) and dropped afterwards.
 # The Python venv lives in target/conformance-venv and is rebuilt when
 # requirements.txt changes; node_modules is installed with `npm ci`.
 set -euo pipefail
@@ -34,24 +37,44 @@ fi
 
 token="conformance-token-$(date +%s)-$$"
 pids=()
+dirs=()
+databases=()
+postgres=${SPOKE_CONFORMANCE_DATABASE_URL:-}
+if [ -n "$postgres" ] && ! command -v psql >/dev/null; then
+  echo "SPOKE_CONFORMANCE_DATABASE_URL is set but psql is not installed" >&2
+  exit 1
+fi
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  for dir in "${dirs[@]}"; do rm -rf "$dir"; done
+  for db in "${databases[@]}"; do
+    psql "$postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  done
 }
 trap cleanup EXIT
 
 # Starts a fresh Spoke on a free port; sets SPOKE_URL.
 start_spoke() {
-  local name=$1 data log
+  local name=$1 data log database=()
   data=$(mktemp -d)
+  dirs+=("$data")
   log="$data/spoke.log"
+  if [ -n "$postgres" ]; then
+    local db="spoke_conformance_${name}_$$"
+    psql "$postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null
+    psql "$postgres" -qc "CREATE DATABASE $db" >/dev/null
+    databases+=("$db")
+    # The same server, the new database.
+    database=(--database-url "${postgres%/*}/$db")
+  fi
   SPOKE_BOOTSTRAP_TOKEN="$token" SPOKE_LOG=warn \
-    "$spoke" serve --listen 127.0.0.1:0 --data-dir "$data" >"$log" 2>&1 &
+    "$spoke" serve --listen 127.0.0.1:0 --data-dir "$data" "${database[@]}" >"$log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 100); do
     if url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" 2>/dev/null | head -n 1) && [ -n "$url" ]; then
       SPOKE_URL=$url
-      echo "== $name suite against $SPOKE_URL"
+      echo "== $name suite against $SPOKE_URL (${database[*]:-SQLite})"
       return 0
     fi
     sleep 0.1

@@ -2,7 +2,30 @@
 # Every test Spoke has: unit and integration tests (the real server on port
 # 0 with a temporary database), the shared storage suite, then the official
 # SDK conformance suites against the binary those tests just built.
+#
+# With SPOKE_TEST_DATABASE_URL (a PostgreSQL server: each test makes its
+# own schema or database there and drops it), everything that runs on
+# SQLite runs on PostgreSQL too. Without it, the PostgreSQL runs are
+# skipped, and say so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+banner() { printf '\n==== %s ====\n' "$*"; }
+
+banner "unit, storage and integration tests"
 cargo test --workspace --all-targets
+
+if [ -n "${SPOKE_TEST_DATABASE_URL:-}" ]; then
+  banner "the API integration suite again, on PostgreSQL"
+  SPOKE_TEST_BACKEND=postgres cargo test -p spoke --test api
+else
+  banner "SKIPPED: every PostgreSQL run (set SPOKE_TEST_DATABASE_URL=postgres://... to include them)"
+fi
+
+banner "conformance: official SDKs against Spoke on SQLite"
 conformance/run.sh target/debug/spoke
+
+if [ -n "${SPOKE_TEST_DATABASE_URL:-}" ]; then
+  banner "conformance: official SDKs against Spoke on PostgreSQL"
+  SPOKE_CONFORMANCE_DATABASE_URL="$SPOKE_TEST_DATABASE_URL" conformance/run.sh target/debug/spoke
+fi
