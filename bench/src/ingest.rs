@@ -23,6 +23,7 @@ pub fn batch_body(first: u64, n: u64) -> Vec<u8> {
 pub async fn ingest(target: &Target, total: u64, batch: u64, connections: usize) -> f64 {
     let requests = total.div_ceil(batch);
     let memory = PeakRss::start(target.server_pid);
+    let meter = crate::cpu::Meter::start(target.server_pid, target.postgres);
     let started = Instant::now();
     let stats = load::run(
         target.addr,
@@ -41,8 +42,9 @@ pub async fn ingest(target: &Target, total: u64, batch: u64, connections: usize)
     let elapsed = started.elapsed().as_secs_f64();
     assert_eq!(stats.errors, 0, "ingest failed");
     let rate = (stats.requests * batch) as f64 / elapsed;
+    let cpu = meter.per(stats.requests * batch).describe("contact");
     println!(
-        "ingest: {} contacts in {:.1} s = {:.0} contacts/s ({} per request, {connections} connections); request p50 {:.1} ms, p99 {:.1} ms; server peak RSS {:.0} MiB",
+        "ingest: {} contacts in {:.1} s = {:.0} contacts/s ({} per request, {connections} connections); request p50 {:.1} ms, p99 {:.1} ms; server peak RSS {:.0} MiB;{cpu}",
         stats.requests * batch,
         elapsed,
         rate,

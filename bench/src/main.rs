@@ -2,10 +2,12 @@
 //! in the same run (the server's own /health, raw SQLite), because the
 //! machine is shared and noisy; medians over several interleaved rounds.
 
+mod cpu;
 mod data;
 mod ingest;
 mod load;
 mod memory;
+mod raw_postgres;
 mod raw_sqlite;
 mod search;
 
@@ -33,6 +35,10 @@ pub struct Target {
     /// Pid of the server, to report its CPU time per request and memory.
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// The server runs on a PostgreSQL of this machine: report
+    /// PostgreSQL's CPU time per request too.
+    #[arg(long)]
+    pub postgres: bool,
 }
 
 #[derive(Subcommand)]
@@ -49,9 +55,13 @@ enum Command {
         batch: u64,
         #[arg(long, default_value_t = 4)]
         connections: usize,
-        /// Rows of the raw SQLite reference (0 to skip it).
+        /// Rows of the raw reference (0 to skip it).
         #[arg(long, default_value_t = 200_000)]
         reference_rows: u64,
+        /// Take the raw reference on this PostgreSQL database instead of a
+        /// SQLite file.
+        #[arg(long)]
+        reference_database_url: Option<String>,
     },
     /// The five search shapes, then GET /health, at N clients.
     Search {
@@ -102,6 +112,13 @@ enum Command {
         /// Interleaved rounds of (health, contact).
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+        /// A second Spoke, on PostgreSQL, measured in the same rounds.
+        #[arg(long)]
+        postgres_addr: Option<SocketAddr>,
+        #[arg(long)]
+        postgres_token: Option<String>,
+        #[arg(long)]
+        postgres_pid: Option<u32>,
     },
 }
 
@@ -119,12 +136,21 @@ fn main() {
             batch,
             connections,
             reference_rows,
+            reference_database_url,
         } => runtime.block_on(async {
             let served = ingest::ingest(&target, contacts, batch, connections).await;
             if reference_rows > 0 {
                 std::thread::sleep(ingest::pause());
-                let raw = raw_sqlite::inserts(reference_rows, batch);
-                println!("ingest / raw SQLite: {:.2}", served / raw);
+                match reference_database_url {
+                    Some(url) => {
+                        let raw = raw_postgres::inserts(&url, reference_rows, batch).await;
+                        println!("ingest / raw PostgreSQL: {:.2}", served / raw);
+                    }
+                    None => {
+                        let raw = raw_sqlite::inserts(reference_rows, batch);
+                        println!("ingest / raw SQLite: {:.2}", served / raw);
+                    }
+                }
             }
         }),
         Command::Search {
@@ -156,11 +182,24 @@ fn main() {
             connections,
             seconds,
             rounds,
+            postgres_addr,
+            postgres_token,
+            postgres_pid,
         } => runtime.block_on(async {
+            let postgres = postgres_addr.map(|addr| Target {
+                addr,
+                token: postgres_token.unwrap_or_else(|| target.token.clone()),
+                server_pid: postgres_pid,
+                postgres: true,
+            });
             seed_contacts(&target, seed).await;
+            if let Some(pg) = &postgres {
+                seed_contacts(pg, seed).await;
+            }
             let ids = ids.unwrap_or(seed);
             get_by_id(
                 &target,
+                postgres.as_ref(),
                 ids,
                 connections,
                 Duration::from_secs(seconds),
@@ -171,24 +210,14 @@ fn main() {
     }
 }
 
-/// User + system CPU seconds the process has used so far (Linux).
-fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid?)).ok()?;
-    // The fields after the command name, which is in parentheses.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
+/// One measurement, with the CPU time per request of the server and (on
+/// PostgreSQL) of the database.
+pub struct Measured {
+    pub stats: RunStats,
+    pub cpu: cpu::PerRequest,
 }
 
-/// One measurement, with the server's CPU time per request when known.
-struct Measured {
-    stats: RunStats,
-    cpu_us: Option<f64>,
-}
-
-async fn measure<F>(
+pub async fn measure<F>(
     target: &Target,
     connections: usize,
     stop: Stop,
@@ -198,20 +227,15 @@ async fn measure<F>(
 where
     F: Fn(u64) -> Call + Send + Sync + 'static,
 {
-    let before = cpu_seconds(target.server_pid);
+    let meter = cpu::Meter::start(target.server_pid, target.postgres);
     let stats = load::run(target.addr, &target.token, connections, stop, expect, next).await;
-    let cpu_us = match (before, cpu_seconds(target.server_pid)) {
-        (Some(a), Some(b)) if stats.requests > 0 => Some((b - a) * 1e6 / stats.requests as f64),
-        _ => None,
-    };
-    Measured { stats, cpu_us }
+    let cpu = meter.per(stats.requests);
+    Measured { stats, cpu }
 }
 
-fn report(label: &str, m: &Measured) {
+pub fn report(label: &str, m: &Measured) {
     let s = &m.stats;
-    let cpu = m
-        .cpu_us
-        .map_or(String::new(), |c| format!("  server CPU {c:>5.1} us/req"));
+    let cpu = m.cpu.describe("req");
     println!(
         "  {label:<22} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}{cpu}",
         s.rps(),
@@ -246,6 +270,7 @@ async fn seed_contacts(target: &Target, n: u64) {
 
 async fn get_by_id(
     target: &Target,
+    postgres: Option<&Target>,
     ids: u64,
     connections: usize,
     duration: Duration,
@@ -255,7 +280,14 @@ async fn get_by_id(
         "GET-by-id vs /health, {connections} connections, {} s per run, {rounds} rounds",
         duration.as_secs()
     );
-    let mut rows: [Vec<f64>; 7] = Default::default();
+    let contact_call = move |seq: u64| {
+        let mut rng = data::Rng::new(seq + 7);
+        Call::get(format!("/crm/v3/objects/contacts/{}", 1 + rng.below(ids)))
+    };
+    // Columns: health rps, contact rps, ratio, health p99, contact p99,
+    // health CPU, contact CPU; then on PostgreSQL: rps, p99, node CPU,
+    // database CPU, and its rps over SQLite's.
+    let mut rows: [Vec<f64>; 12] = Default::default();
     for round in 1..=rounds {
         println!("round {round}");
         let health = measure(target, connections, Stop::After(duration), 200, |_| {
@@ -268,27 +300,37 @@ async fn get_by_id(
             connections,
             Stop::After(duration),
             200,
-            move |seq| {
-                let mut rng = data::Rng::new(seq + 7);
-                Call::get(format!("/crm/v3/objects/contacts/{}", 1 + rng.below(ids)))
-            },
+            contact_call,
         )
         .await;
         report("GET contact by id", &contact);
         let (h, c) = (&health.stats, &contact.stats);
-        for (row, value) in rows.iter_mut().zip([
+        let mut values = vec![
             h.rps(),
             c.rps(),
             c.rps() / h.rps(),
             h.percentile_ms(0.99),
             c.percentile_ms(0.99),
-            health.cpu_us.unwrap_or(f64::NAN),
-            contact.cpu_us.unwrap_or(f64::NAN),
-        ]) {
+            health.cpu.node_us.unwrap_or(f64::NAN),
+            contact.cpu.node_us.unwrap_or(f64::NAN),
+        ];
+        if let Some(pg) = postgres {
+            let on_pg = measure(pg, connections, Stop::After(duration), 200, contact_call).await;
+            report("GET contact, PostgreSQL", &on_pg);
+            values.extend([
+                on_pg.stats.rps(),
+                on_pg.stats.percentile_ms(0.99),
+                on_pg.cpu.node_us.unwrap_or(f64::NAN),
+                on_pg.cpu.postgres_us.unwrap_or(f64::NAN),
+                on_pg.stats.rps() / c.rps(),
+            ]);
+        }
+        for (row, value) in rows.iter_mut().zip(values) {
             row.push(value);
         }
     }
-    let [h_rps, c_rps, ratio, h_p99, c_p99, h_cpu, c_cpu] = &mut rows;
+    let [h_rps, c_rps, ratio, h_p99, c_p99, h_cpu, c_cpu, pg_rps, pg_p99, pg_node, pg_db, pg_ratio] =
+        &mut rows;
     println!("medians over {rounds} rounds");
     println!(
         "  GET /health            {:>9.0} req/s  p99 {:>6.2} ms  server CPU {:>5.1} us/req",
@@ -303,6 +345,25 @@ async fn get_by_id(
         median(c_cpu)
     );
     println!("  contact / health       {:>9.2}", median(ratio));
+    if postgres.is_some() {
+        println!(
+            "  GET contact, PostgreSQL {:>8.0} req/s  p99 {:>6.2} ms  node CPU {:>5.1} us/req  PostgreSQL CPU {:>5.1} us/req",
+            median(pg_rps),
+            median(pg_p99),
+            median(pg_node),
+            median(pg_db)
+        );
+        println!("  PostgreSQL / SQLite    {:>9.2}", median(pg_ratio));
+        let (node, db) = (median(pg_node), median(pg_db));
+        if node > 0.0 && db > 0.0 {
+            println!(
+                "  one PostgreSQL core serves {:.0} GETs/s; one node core {:.0}: a PostgreSQL server feeds about {:.1} nodes of equal cores",
+                1e6 / db,
+                1e6 / node,
+                node / db
+            );
+        }
+    }
     std::thread::sleep(ingest::pause());
     let raw_us = raw_sqlite::point_reads(ids, duration.min(Duration::from_secs(5)));
     println!(

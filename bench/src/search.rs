@@ -2,9 +2,10 @@
 //! clients beside `/health` in the same run.
 
 use crate::data::{self, Rng};
-use crate::load::{self, Call, RunStats, Stop};
+use crate::load::{self, Call, Stop};
 use crate::memory::PeakRss;
 use crate::Target;
+use crate::{measure, Measured};
 use serde_json::{json, Value};
 use spoke_domain::time::Timestamp;
 use std::time::Duration;
@@ -160,13 +161,15 @@ pub async fn corpus(target: &Target) -> Corpus {
     }
 }
 
-fn report(label: &str, s: &RunStats) {
+fn report(label: &str, m: &Measured) {
+    let s = &m.stats;
     println!(
-        "  {label:<26} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
+        "  {label:<26} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}{}",
         s.rps(),
         s.percentile_ms(0.50),
         s.percentile_ms(0.99),
-        s.errors
+        s.errors,
+        m.cpu.describe("req")
     );
 }
 
@@ -180,9 +183,8 @@ pub async fn search(target: &Target, connections: usize, seconds: u64) {
     let memory = PeakRss::start(target.server_pid);
     let duration = Duration::from_secs(seconds);
     for shape in Shape::ALL {
-        let stats = load::run(
-            target.addr,
-            &target.token,
+        let stats = measure(
+            target,
             connections,
             Stop::After(duration),
             200,
@@ -195,14 +197,9 @@ pub async fn search(target: &Target, connections: usize, seconds: u64) {
         .await;
         report(shape.label(), &stats);
     }
-    let health = load::run(
-        target.addr,
-        &target.token,
-        connections,
-        Stop::After(duration),
-        200,
-        |_| Call::get("/health"),
-    )
+    let health = measure(target, connections, Stop::After(duration), 200, |_| {
+        Call::get("/health")
+    })
     .await;
     report("GET /health (reference)", &health);
     println!(

@@ -22,6 +22,7 @@ pub mod migrations;
 mod outbox;
 mod portals;
 mod properties;
+mod readers;
 mod search;
 pub mod testing;
 
@@ -101,8 +102,10 @@ pub struct PostgresStore {
 }
 
 struct Inner {
-    /// Connections for requests.
+    /// Connections for writes and long reads.
     pool: Pool,
+    /// Connections shared by point reads.
+    readers: readers::Readers,
     /// Connections that hand out contact ids, in transactions of their own
     /// that need not wait for the disk (see contacts/ids.rs).
     ids: Pool,
@@ -162,6 +165,8 @@ impl PostgresStore {
         ids_config.options(&options_text);
         let ids = db::pool(ids_config, 2).map_err(OpenError::Other)?;
 
+        // A quarter of the pool, at least two: each carries many reads.
+        let readers = readers::Readers::new(config.clone(), (options.pool_size / 4).max(2));
         let caches = Arc::new(Caches::default());
         let (closing, closed) = tokio::sync::watch::channel(false);
         tokio::spawn(invalidation::listen(
@@ -173,6 +178,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             inner: Arc::new(Inner {
                 pool,
+                readers,
                 ids,
                 caches,
                 channel,

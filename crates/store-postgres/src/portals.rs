@@ -76,12 +76,12 @@ impl PortalStore for PostgresStore {
         if let Some(portal) = self.caches().token(&token_hash) {
             return Ok(Some(portal));
         }
-        let client = client(self.pool()).await?;
-        let stmt = client
-            .prepare_cached("SELECT portal_id FROM access_tokens WHERE token_hash = $1")
-            .await
-            .map_err(db)?;
-        let portal = client
+        let reader = self.inner.readers.reader().await?;
+        let stmt = reader
+            .statement("SELECT portal_id FROM access_tokens WHERE token_hash = $1")
+            .await?;
+        let portal = reader
+            .client()
             .query_opt(&stmt, &[&&token_hash[..]])
             .await
             .map_err(db)?

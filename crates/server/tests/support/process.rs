@@ -62,9 +62,18 @@ pub fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Running {
     }
 }
 
+impl Drop for Running {
+    /// A test that fails before stopping its Spoke does not leave it running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Running {
     /// Sends SIGTERM and waits; returns (success, stderr).
     pub fn terminate(mut self) -> (bool, String) {
+        let stderr = std::mem::replace(&mut self.stderr, std::thread::spawn(String::new));
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -72,7 +81,7 @@ impl Running {
         assert!(status.success());
         let exit = self.child.wait().unwrap();
         while self.stdout.try_recv().is_ok() {}
-        (exit.success(), self.stderr.join().unwrap())
+        (exit.success(), stderr.join().unwrap())
     }
 
     pub fn printed_token(&self) -> Option<String> {

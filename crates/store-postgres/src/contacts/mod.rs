@@ -9,10 +9,11 @@ pub(crate) mod persist;
 mod snapshot;
 
 use crate::db::{client, db, retrying};
+use crate::readers::Reader;
 use crate::search;
 use crate::PostgresStore;
 use async_trait::async_trait;
-use deadpool_postgres::{GenericClient, Transaction};
+use deadpool_postgres::Transaction;
 use spoke_domain::contact::plan::{
     ArchivePlanner, BatchPlanner, GdprPlanner, IdBlock, MergePlanner, Planner,
 };
@@ -34,9 +35,14 @@ use std::sync::Arc;
 use tokio_postgres::types::Json;
 use tokio_postgres::Row;
 
-/// The columns [`decode`] reads, of `contacts c`.
-pub(crate) const COLUMNS: &str =
-    "c.contact_id, c.properties, c.created_at, c.updated_at, c.archived_at, c.state, c.merged_into";
+/// The columns [`decode`] reads, of `contacts c`; a macro so that queries
+/// are `&'static str` (statements are cached by their text).
+macro_rules! columns {
+    () => {
+        "c.contact_id, c.properties, c.created_at, c.updated_at, c.archived_at, c.state, c.merged_into"
+    };
+}
+pub(crate) const COLUMNS: &str = columns!();
 
 pub(crate) fn decode(row: &Row) -> Result<StoredContact> {
     let id: i64 = row.try_get(0).map_err(db)?;
@@ -61,17 +67,21 @@ pub(crate) fn decode(row: &Row) -> Result<StoredContact> {
 
 /// Rows by id, in any state.
 async fn rows_by_id(
-    client: &impl GenericClient,
+    reader: &Reader,
     portal: PortalId,
     ids: &[i64],
 ) -> Result<HashMap<ContactId, StoredContact>> {
-    let stmt = client
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM contacts c WHERE c.portal_id = $1 AND c.contact_id = ANY($2)"
-        ))
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM contacts c WHERE c.portal_id = $1 AND c.contact_id = ANY($2)"
+    );
+    let stmt = reader.statement(SQL).await?;
+    let rows = reader
+        .client()
+        .query(&stmt, &[&portal.0, &ids])
         .await
         .map_err(db)?;
-    let rows = client.query(&stmt, &[&portal.0, &ids]).await.map_err(db)?;
     rows.iter()
         .map(|row| decode(row).map(|r| (r.id(), r)))
         .collect()
@@ -79,17 +89,18 @@ async fn rows_by_id(
 
 /// The row of one id, in any state.
 async fn row_by_id(
-    client: &impl GenericClient,
+    reader: &Reader,
     portal: PortalId,
     id: ContactId,
 ) -> Result<Option<StoredContact>> {
-    let stmt = client
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM contacts c WHERE c.portal_id = $1 AND c.contact_id = $2"
-        ))
-        .await
-        .map_err(db)?;
-    client
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM contacts c WHERE c.portal_id = $1 AND c.contact_id = $2"
+    );
+    let stmt = reader.statement(SQL).await?;
+    reader
+        .client()
         .query_opt(&stmt, &[&portal.0, &id.0])
         .await
         .map_err(db)?
@@ -194,11 +205,12 @@ impl ContactStore for PostgresStore {
         lookup: &ContactLookup,
         archived: bool,
     ) -> Result<Option<Contact>> {
-        let client = client(self.pool()).await?;
+        let reader = self.inner.readers.reader().await?;
         let id = match lookup {
             ContactLookup::Id(id) => *id,
             ContactLookup::Unique { property, key } if archived => {
                 let schema = self.property_schema(portal).await?;
+                let client = client(self.pool()).await?;
                 let mut rows = Vec::new();
                 for name in properties_holding(property) {
                     rows.extend(snapshot::archived_with(&client, portal, &name).await?);
@@ -207,14 +219,14 @@ impl ContactStore for PostgresStore {
                     .map(|row| row.contact.clone()));
             }
             ContactLookup::Unique { property, key } => {
-                let stmt = client
-                    .prepare_cached(
+                let stmt = reader
+                    .statement(
                         "SELECT contact_id FROM unique_values
                          WHERE portal_id = $1 AND property = $2 AND value = $3 AND contact_id <> 0",
                     )
-                    .await
-                    .map_err(db)?;
-                match client
+                    .await?;
+                match reader
+                    .client()
                     .query_opt(&stmt, &[&portal.0, property, key])
                     .await
                     .map_err(db)?
@@ -224,12 +236,12 @@ impl ContactStore for PostgresStore {
                 }
             }
         };
-        let row = match row_by_id(&client, portal, id).await? {
+        let row = match row_by_id(&reader, portal, id).await? {
             Some(StoredContact {
                 state: ContactState::Merged,
                 merged_into: Some(target),
                 ..
-            }) => row_by_id(&client, portal, target).await?,
+            }) => row_by_id(&reader, portal, target).await?,
             other => other,
         };
         Ok(row
@@ -246,9 +258,9 @@ impl ContactStore for PostgresStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let client = client(self.pool()).await?;
+        let reader = self.inner.readers.reader().await?;
         let wanted: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        let mut rows = rows_by_id(&client, portal, &wanted).await?;
+        let mut rows = rows_by_id(&reader, portal, &wanted).await?;
         let targets: Vec<i64> = rows
             .values()
             .filter(|r| r.state == ContactState::Merged)
@@ -256,7 +268,7 @@ impl ContactStore for PostgresStore {
             .filter(|id| !rows.contains_key(&ContactId(*id)))
             .collect();
         if !targets.is_empty() {
-            rows.extend(rows_by_id(&client, portal, &targets).await?);
+            rows.extend(rows_by_id(&reader, portal, &targets).await?);
         }
         let mut found: Vec<Contact> = Vec::with_capacity(ids.len());
         for id in ids {
@@ -313,17 +325,18 @@ impl ContactStore for PostgresStore {
     }
 
     async fn list_contacts(&self, portal: PortalId, query: ListQuery) -> Result<Vec<Contact>> {
-        let client = client(self.pool()).await?;
-        let stmt = client
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM contacts c
-                 WHERE c.portal_id = $1 AND c.contact_id >= $2 AND c.state = $3
-                 ORDER BY c.contact_id LIMIT $4"
-            ))
-            .await
-            .map_err(db)?;
+        const SQL: &str = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM contacts c
+             WHERE c.portal_id = $1 AND c.contact_id >= $2 AND c.state = $3
+             ORDER BY c.contact_id LIMIT $4"
+        );
+        let reader = self.inner.readers.reader().await?;
+        let stmt = reader.statement(SQL).await?;
         let from = query.from.map_or(1, |id| id.0);
-        let rows = client
+        let rows = reader
+            .client()
             .query(
                 &stmt,
                 &[
@@ -345,18 +358,18 @@ impl ContactStore for PostgresStore {
         portal: PortalId,
         ids: &[ContactId],
     ) -> Result<HashMap<ContactId, Vec<RecordedChange>>> {
-        let client = client(self.pool()).await?;
+        let reader = self.inner.readers.reader().await?;
         let wanted: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        let stmt = client
-            .prepare_cached(
+        let stmt = reader
+            .statement(
                 "SELECT contact_id, kind, occurred_at, source_type, source_id, source_label,
                         updated_by_user_id, changed_values
                  FROM contact_changes WHERE portal_id = $1 AND contact_id = ANY($2)
                  ORDER BY contact_id, change_id",
             )
-            .await
-            .map_err(db)?;
-        let rows = client
+            .await?;
+        let rows = reader
+            .client()
             .query(&stmt, &[&portal.0, &wanted])
             .await
             .map_err(db)?;
@@ -401,17 +414,17 @@ impl ContactStore for PostgresStore {
         portal: PortalId,
         ids: &[ContactId],
     ) -> Result<HashMap<ContactId, Vec<MergeAudit>>> {
-        let client = client(self.pool()).await?;
+        let reader = self.inner.readers.reader().await?;
         let wanted: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        let stmt = client
-            .prepare_cached(
+        let stmt = reader
+            .statement(
                 "SELECT canonical_id, merged_id, into_id, merged_at, properties_moved
                  FROM contact_merges WHERE portal_id = $1 AND canonical_id = ANY($2)
                  ORDER BY merged_at, merged_id",
             )
-            .await
-            .map_err(db)?;
-        let rows = client
+            .await?;
+        let rows = reader
+            .client()
             .query(&stmt, &[&portal.0, &wanted])
             .await
             .map_err(db)?;
