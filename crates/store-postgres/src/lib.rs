@@ -24,6 +24,7 @@ mod portals;
 mod properties;
 mod readers;
 mod search;
+mod statistics;
 pub mod testing;
 
 use deadpool_postgres::Pool;
@@ -114,6 +115,8 @@ struct Inner {
     channel: String,
     /// Tells the notice listener to stop.
     closing: tokio::sync::watch::Sender<bool>,
+    /// Keeps the planner's statistics fresh after bulk writes.
+    statistics: statistics::Statistics,
 }
 
 impl Drop for Inner {
@@ -177,6 +180,7 @@ impl PostgresStore {
         ));
         Ok(PostgresStore {
             inner: Arc::new(Inner {
+                statistics: statistics::Statistics::new(pool.clone()),
                 pool,
                 readers,
                 ids,

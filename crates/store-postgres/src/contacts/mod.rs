@@ -162,6 +162,7 @@ impl PostgresStore {
         let planned = planner.plan(block)?;
         persist::persist(&tx, portal, &planned.changes, schema).await?;
         tx.commit().await.map_err(db)?;
+        self.inner.statistics.wrote(planned.changes.rows.len());
         Ok(planned.outcome)
     }
 

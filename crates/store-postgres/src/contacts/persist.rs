@@ -4,7 +4,7 @@
 //! the write is then run again ([`crate::db::retrying`]).
 
 use crate::db::db;
-use crate::search::terms::{contact_numbers, contact_terms, tsvector_text};
+use crate::search::terms::{contact_numbers, contact_tsvector};
 use deadpool_postgres::Transaction;
 use spoke_domain::contact::plan::Changes;
 use spoke_domain::contact::{Contact, StoredContact};
@@ -38,10 +38,8 @@ impl<'a> RowArrays<'a> {
         self.updated.push(c.updated_at.millis());
         self.archived.push(c.archived_at.map(|t| t.millis()));
         self.merged.push(row.merged_into.map(|id| id.0));
-        self.terms.push(
-            row.is_active()
-                .then(|| tsvector_text(&contact_terms(portal, c, schema))),
-        );
+        self.terms
+            .push(row.is_active().then(|| contact_tsvector(portal, c, schema)));
     }
 }
 
@@ -391,7 +389,7 @@ pub(crate) async fn refresh_search_entries(
     let ids: Vec<i64> = active.iter().map(|r| r.id().0).collect();
     let terms: Vec<String> = active
         .iter()
-        .map(|r| tsvector_text(&contact_terms(portal, &r.contact, schema)))
+        .map(|r| contact_tsvector(portal, &r.contact, schema))
         .collect();
     tx.execute(
         "UPDATE contacts c SET terms = u.terms::tsvector

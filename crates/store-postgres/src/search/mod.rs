@@ -32,25 +32,52 @@ pub(crate) async fn search(
         let used = &params[..query.condition_params];
         return checked(client, &query, used, request, schema).await;
     }
+    let (limit, offset) = (request.limit as i64, request.offset as i64);
+    let paging = params.len() + 1;
+    let mut all = params;
+    all.push(&limit);
+    all.push(&offset);
+    if !query.uses_terms {
+        // Over columns only: the count reads an index alone, and the page
+        // walks an index in order and stops.
+        let count = format!(
+            "SELECT count(*) FROM contacts c WHERE c.portal_id = $1 AND {}",
+            query.condition
+        );
+        let page = format!(
+            "SELECT c.contact_id FROM contacts c WHERE c.portal_id = $1 AND {}
+             ORDER BY {} LIMIT ${paging} OFFSET ${}",
+            query.condition,
+            query.order_c,
+            paging + 1
+        );
+        let counted = &all[..query.condition_params];
+        let (total, page) = tokio::try_join!(
+            client.query_one(count.as_str(), counted),
+            client.query(page.as_str(), &all)
+        )
+        .map_err(db)?;
+        let total: i64 = total.get(0);
+        return Ok(SearchHits {
+            total: total as u64,
+            ids: page.iter().map(|r| ContactId(r.get(0))).collect(),
+        });
+    }
+    // Over search terms: the matches are read once, counted and paged.
     let key = query
         .key
         .as_deref()
         .map(|k| format!(", {k} AS k"))
         .unwrap_or_default();
-    let limit = params.len() + 1;
     let sql = format!(
         "WITH m AS MATERIALIZED (
              SELECT c.contact_id{key} FROM contacts c WHERE c.portal_id = $1 AND {})
          SELECT (SELECT count(*) FROM m),
-                ARRAY(SELECT m.contact_id FROM m ORDER BY {} LIMIT ${limit} OFFSET ${})",
+                ARRAY(SELECT m.contact_id FROM m ORDER BY {} LIMIT ${paging} OFFSET ${})",
         query.condition,
         query.order,
-        limit + 1
+        paging + 1
     );
-    let (limit, offset) = (request.limit as i64, request.offset as i64);
-    let mut all = params;
-    all.push(&limit);
-    all.push(&offset);
     let row = client.query_one(sql.as_str(), &all).await.map_err(db)?;
     let total: i64 = row.get(0);
     let ids: Vec<i64> = row.get(1);

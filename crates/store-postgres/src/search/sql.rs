@@ -1,5 +1,5 @@
 //! A validated search as SQL over `contacts c`: filter groups OR'd, filters
-//! AND'd, with equality, token and presence tests as one tsquery per group
+//! AND'd, with equality and token tests as one tsquery per group
 //! (one GIN scan), number ranges over `contact_numbers`, and creation and
 //! modification times and ids over columns.
 //!
@@ -27,6 +27,13 @@ pub(crate) struct SearchSql {
     pub key: Option<String>,
     /// `ORDER BY` over `m.contact_id` and `m.k` (the key).
     pub order: String,
+    /// The same order over `c` (ids in creation order: creation times
+    /// never go back, so an index on them serves an order by id).
+    pub order_c: String,
+    /// Whether the condition tests search terms (a GIN scan, whose
+    /// matches are best read once); otherwise it is over columns and
+    /// indexes that count without reading the table.
+    pub uses_terms: bool,
     /// Parameters of the condition, then of the key.
     pub params: Vec<Param>,
     /// How many of `params` the condition uses.
@@ -43,6 +50,8 @@ enum Cond {
     TermsSuperset(String),
     /// An SQL condition over `c`.
     Sql(String),
+    /// An SQL condition that may match more than the filter.
+    SqlSuperset(String),
     /// Every active contact.
     All,
     /// No contact.
@@ -54,6 +63,7 @@ struct Builder<'a> {
     schema: &'a PropertySchema,
     params: Vec<Param>,
     exact: bool,
+    uses_terms: bool,
 }
 
 pub(crate) fn build(
@@ -66,6 +76,7 @@ pub(crate) fn build(
         schema,
         params: vec![Box::new(portal.0)],
         exact: true,
+        uses_terms: false,
     };
     // The portal ($1) is bound by the statement the condition goes into.
     let mut condition = "c.state = 0".to_string();
@@ -77,25 +88,31 @@ pub(crate) fn build(
             .collect();
         condition.push_str(&format!(" AND ({})", groups.join(" OR ")));
     }
-    if !request.query_words.is_empty() {
-        let words: Vec<String> = request
-            .query_words
-            .iter()
-            .map(|w| b.query_word(w))
-            .collect();
-        if words.iter().any(|w| w.is_empty()) {
-            condition.push_str(" AND FALSE");
-        } else {
-            let tsquery = b.text(words.join(" & "));
-            condition.push_str(&format!(" AND c.terms @@ {tsquery}::text::tsquery"));
+    let mut words: Vec<String> = Vec::new();
+    for word in &request.query_words {
+        match b.query_word(word) {
+            None => condition.push_str(" AND FALSE"),
+            Some(Cond::Terms(operand)) => words.push(operand),
+            Some(Cond::SqlSuperset(sql)) => {
+                b.exact = false;
+                condition.push_str(&format!(" AND {sql}"));
+            }
+            Some(_) => unreachable!("a query word is terms or a superset"),
         }
     }
+    if !words.is_empty() {
+        b.uses_terms = true;
+        let tsquery = b.text(words.join(" & "));
+        condition.push_str(&format!(" AND c.terms @@ {tsquery}::text::tsquery"));
+    }
     let condition_params = b.params.len();
-    let (key, order) = b.sort(request.sort.as_ref());
+    let (key, order, order_c) = b.sort(request.sort.as_ref());
     SearchSql {
         condition,
         key,
         order,
+        order_c,
+        uses_terms: b.uses_terms,
         params: b.params,
         condition_params,
         exact: b.exact,
@@ -137,9 +154,11 @@ impl Builder<'_> {
         }
     }
 
+    /// The contacts with a value of the property (read from their values).
+    /// The name is a literal, not a parameter, since the condition may be
+    /// left out of the statement (a negated superset).
     fn present(&mut self, property: &str) -> String {
-        let (t, _) = term(self.portal, property, Kind::Present, "");
-        format!("({})", quoted(&t))
+        format!("c.properties ? '{}'", property.replace('\'', "''"))
     }
 
     fn group(&mut self, filters: &[Filter]) -> String {
@@ -154,16 +173,23 @@ impl Builder<'_> {
                     self.exact = false;
                     positive.push(q);
                 }
-                (Cond::TermsSuperset(_), true) => {
+                (Cond::TermsSuperset(_) | Cond::SqlSuperset(_), true) => {
                     // The complement of a superset is a subset: leave the
                     // filter to the check of candidates.
                     self.exact = false;
+                }
+                (Cond::SqlSuperset(s), false) => {
+                    self.exact = false;
+                    sql.push(s);
                 }
                 (Cond::Sql(s), false) => sql.push(s),
                 (Cond::Sql(s), true) => sql.push(format!("NOT ({s})")),
                 (Cond::All, false) | (Cond::Nothing, true) => {}
                 (Cond::All, true) | (Cond::Nothing, false) => sql.push("FALSE".into()),
             }
+        }
+        if !positive.is_empty() || !negative.is_empty() {
+            self.uses_terms = true;
         }
         if !positive.is_empty() {
             let mut q = positive.join(" & ");
@@ -195,7 +221,7 @@ impl Builder<'_> {
             return Cond::Nothing;
         };
         match &filter.predicate {
-            Predicate::Exists => Cond::Terms(self.present(property)),
+            Predicate::Exists => Cond::Sql(self.present(property)),
             Predicate::Equals(t) => {
                 let part = self.term_operand(property, t);
                 self.any_of(vec![part])
@@ -235,7 +261,7 @@ impl Builder<'_> {
                 }
                 (Ok(_), Ok(_)) => Cond::Nothing,
                 // A range over text: the contacts with a value, checked after.
-                _ => Cond::TermsSuperset(self.present(property)),
+                _ => Cond::SqlSuperset(self.present(property)),
             },
             Predicate::Token(pattern) => self.token(property, pattern),
         }
@@ -261,10 +287,10 @@ impl Builder<'_> {
             self.any_of(parts)
         } else if stars == 1 && pattern.ends_with('*') {
             if body.is_empty() {
-                return Cond::Terms(self.present(property));
+                return Cond::Sql(self.present(property));
             }
             if body.len() > MAX_TERM_BYTES {
-                return Cond::TermsSuperset(self.present(property));
+                return Cond::SqlSuperset(self.present(property));
             }
             let parts = vec![
                 self.operand(property, Kind::Word, body, true),
@@ -275,7 +301,7 @@ impl Builder<'_> {
             let part = self.operand(property, Kind::Word, body, false);
             self.any_of(vec![part])
         } else {
-            Cond::TermsSuperset(self.present(property))
+            Cond::SqlSuperset(self.present(property))
         }
     }
 
@@ -335,36 +361,48 @@ impl Builder<'_> {
     }
 
     /// One word of the free-text query: a prefix of a word of any
-    /// searchable property; empty when no such property is active.
-    fn query_word(&mut self, word: &str) -> String {
+    /// searchable property (a value of one word keeps it as its exact
+    /// term). `None` when no searchable property is active; the word's
+    /// condition is a tsquery operand, or SQL for a word too long for a
+    /// term.
+    fn query_word(&mut self, word: &str) -> Option<Cond> {
+        let names: Vec<&str> = SEARCHABLE_PROPERTIES
+            .iter()
+            .copied()
+            .filter(|name| self.schema.get(name).is_some())
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        if word.len() > MAX_TERM_BYTES {
+            let any: Vec<String> = names.iter().map(|n| self.present(n)).collect();
+            return Some(Cond::SqlSuperset(format!("({})", any.join(" OR "))));
+        }
         let mut parts = Vec::new();
-        for name in SEARCHABLE_PROPERTIES {
-            if self.schema.get(name).is_some() {
-                if word.len() > MAX_TERM_BYTES {
-                    self.exact = false;
-                    parts.push(self.present(name));
-                } else {
-                    parts.push(self.operand(name, Kind::Word, word, true).0);
-                }
-            }
+        for name in names {
+            parts.push(self.operand(name, Kind::Word, word, true).0);
+            parts.push(self.operand(name, Kind::Exact, word, true).0);
         }
-        if parts.is_empty() {
-            String::new()
-        } else {
-            format!("({})", parts.join(" | "))
-        }
+        Some(Cond::Terms(format!("({})", parts.join(" | "))))
     }
 
-    /// The sort key and the order of the page.
-    fn sort(&mut self, sort: Option<&Sort>) -> (Option<String>, String) {
+    /// The sort key and the order of the page, over `m` and over `c`.
+    fn sort(&mut self, sort: Option<&Sort>) -> (Option<String>, String, String) {
+        let by_id = |direction: &str| {
+            (
+                None,
+                format!("m.contact_id {direction}"),
+                format!("c.created_at {direction}, c.contact_id {direction}"),
+            )
+        };
         let Some(sort) = sort else {
-            return (None, "m.contact_id".into());
+            return by_id("ASC");
         };
         let direction = if sort.descending { "DESC" } else { "ASC" };
         let property = sort.property.as_str();
         let key = match property {
             // Ids are handed out in creation order.
-            "hs_object_id" | "createdate" => return (None, format!("m.contact_id {direction}")),
+            "hs_object_id" | "createdate" => return by_id(direction),
             "lastmodifieddate" => "c.updated_at::float8".to_string(),
             _ => match self.schema.get(property) {
                 Some(def) if numeric(def.property_type) => {
@@ -384,13 +422,12 @@ impl Builder<'_> {
                         "(SELECT {pick}(substr(l, {f}) COLLATE \"C\") FROM unnest(tsvector_to_array(c.terms)) l WHERE starts_with(l, {p}))"
                     )
                 }
-                None => return (None, "m.contact_id".into()),
+                None => return by_id("ASC"),
             },
         };
-        (
-            Some(key),
-            format!("m.k {direction} NULLS LAST, m.contact_id ASC"),
-        )
+        let order = format!("m.k {direction} NULLS LAST, m.contact_id ASC");
+        let order_c = format!("{key} {direction} NULLS LAST, c.contact_id ASC");
+        (Some(key), order, order_c)
     }
 }
 

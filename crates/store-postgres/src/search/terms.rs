@@ -5,9 +5,13 @@
 //! stemming, no parsing) from the domain's entries of the contact's values
 //! ([`spoke_domain::search::entries`]):
 //! - `=` an exact value (lowercase text, an enumeration option, `true`);
-//! - `~` a word of a text value;
-//! - `#` a number (dates and datetimes in ms), in Rust's shortest form;
-//! - `?` the property has a value.
+//! - `~` a word of a text value, unless it is the whole value (a value of
+//!   one word has its `=` term only: searches for a word look for both);
+//! - `#` a number (dates and datetimes in ms), in Rust's shortest form.
+//!
+//! Whether a contact has a value of a property is read from its values
+//! (`properties ? name`), not kept as a term: fewer terms per contact make
+//! every write cheaper.
 //!
 //! The portal comes first so that a term names one portal's contacts.
 //! `createdate` and `lastmodifieddate` are columns, not terms. Terms are
@@ -29,7 +33,6 @@ pub(crate) enum Kind {
     Exact,
     Word,
     Number,
-    Present,
 }
 
 impl Kind {
@@ -38,7 +41,6 @@ impl Kind {
             Kind::Exact => '=',
             Kind::Word => '~',
             Kind::Number => '#',
-            Kind::Present => '?',
         }
     }
 }
@@ -67,13 +69,21 @@ pub(crate) fn number_text(n: f64) -> String {
     format!("{n}")
 }
 
-/// Every term of an active contact.
-pub(crate) fn contact_terms(
+/// The tsvector input text of every term of an active contact, written
+/// at once (this is on the path of every contact write).
+pub(crate) fn contact_tsvector(
     portal: PortalId,
     contact: &Contact,
     schema: &PropertySchema,
-) -> Vec<String> {
-    let mut out = Vec::new();
+) -> String {
+    let mut out = String::with_capacity(64 * contact.properties.len());
+    let mut add = |property: &str, kind: Kind, text: &str| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let (t, _) = term(portal, property, kind, text);
+        push_quoted(&mut out, &t);
+    };
     for name in contact.properties.keys() {
         let Some(def) = schema.get(name) else {
             continue;
@@ -87,18 +97,46 @@ pub(crate) fn contact_terms(
         let Some(e) = entries(def, contact) else {
             continue;
         };
-        out.push(term(portal, name, Kind::Present, "").0);
         for text in &e.texts {
-            out.push(term(portal, name, Kind::Exact, text).0);
+            add(name, Kind::Exact, text);
         }
         for word in &e.tokens {
-            out.push(term(portal, name, Kind::Word, word).0);
+            if !e.texts.iter().any(|t| t == word) {
+                add(name, Kind::Word, word);
+            }
         }
         for n in &e.numbers {
-            out.push(term(portal, name, Kind::Number, &number_text(*n)).0);
+            add(name, Kind::Number, &number_text(*n));
         }
     }
     out
+}
+
+/// Every term of an active contact, read back from its tsvector text.
+#[cfg(test)]
+pub(crate) fn contact_terms(
+    portal: PortalId,
+    contact: &Contact,
+    schema: &PropertySchema,
+) -> Vec<String> {
+    let text = contact_tsvector(portal, contact, schema);
+    let mut terms = Vec::new();
+    let mut current: Option<String> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (&mut current, c) {
+            (None, '\'') => current = Some(String::new()),
+            (Some(t), '\'') if chars.peek() == Some(&'\'') => {
+                chars.next();
+                t.push('\'');
+            }
+            (Some(t), '\\') => t.extend(chars.next()),
+            (Some(_), '\'') => terms.extend(current.take()),
+            (Some(t), c) => t.push(c),
+            (None, _) => {}
+        }
+    }
+    terms
 }
 
 /// The numbers of an active contact's properties (not its timestamps), for
@@ -126,6 +164,11 @@ pub(crate) fn contact_numbers(contact: &Contact, schema: &PropertySchema) -> Vec
 /// quotes doubled and backslashes escaped, so any text stays one lexeme.
 pub(crate) fn quoted(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 2);
+    push_quoted(&mut out, term);
+    out
+}
+
+fn push_quoted(out: &mut String, term: &str) {
     out.push('\'');
     for c in term.chars() {
         match c {
@@ -135,19 +178,6 @@ pub(crate) fn quoted(term: &str) -> String {
         }
     }
     out.push('\'');
-    out
-}
-
-/// The tsvector input text of a set of terms.
-pub(crate) fn tsvector_text(terms: &[String]) -> String {
-    let mut out = String::new();
-    for (i, t) in terms.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(&quoted(t));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -173,7 +203,6 @@ mod tests {
         };
         let terms = contact_terms(PortalId(7), &contact, &schema);
         for expected in [
-            "7/firstname?",
             "7/firstname=mary jo",
             "7/firstname~mary",
             "7/firstname~jo",
@@ -184,6 +213,25 @@ mod tests {
                 "{expected} in {terms:?}"
             );
         }
+        assert_eq!(terms.len(), 4, "{terms:?}");
+        let one_word = Contact {
+            properties: BTreeMap::from([("city".to_string(), "Oslo".to_string())]),
+            ..contact.clone()
+        };
+        assert_eq!(
+            contact_terms(PortalId(7), &one_word, &schema),
+            ["7/city=oslo"],
+            "a value of one word has no word term"
+        );
+        let quoting = Contact {
+            properties: BTreeMap::from([("city".to_string(), "O'Slo\\x".to_string())]),
+            ..contact
+        };
+        assert_eq!(
+            contact_terms(PortalId(7), &quoting, &schema),
+            ["7/city=o'slo\\x", "7/city~o", "7/city~slo", "7/city~x"],
+            "quotes and backslashes survive"
+        );
     }
 
     #[test]

@@ -32,10 +32,10 @@ impl ArchivePlanner {
     }
 
     pub fn plan(self) -> Result<Planned<Vec<ArchiveOutcome>>> {
-        let mut overlay = Overlay::new(self.snapshot);
+        let mut overlay = Overlay::new(&self.snapshot);
         let mut changes = Changes::default();
         let mut outcomes = Vec::with_capacity(self.ids.len());
-        for id in self.ids {
+        for id in self.ids.iter().copied() {
             let outcome = match overlay.resolve(id).cloned() {
                 None => ArchiveOutcome::NotFound,
                 Some(row) if row.state == ContactState::Archived => ArchiveOutcome::AlreadyArchived,

@@ -105,12 +105,12 @@ impl BatchPlanner {
     pub fn plan(&self, ids: IdBlock) -> Result<Planned<Vec<Result<OpOutcome>>>> {
         let mut run = Run {
             schema: &self.schema,
-            overlay: Overlay::new(self.snapshot.clone()),
+            overlay: Overlay::new(&self.snapshot),
             ids: Ids::new(ids),
         };
         let mut changes = Changes::default();
         let mut outcomes = Vec::with_capacity(self.ops.len());
-        for op in self.ops.iter().cloned() {
+        for op in &self.ops {
             match run.one(op) {
                 Ok((outcome, effects, used)) => {
                     run.ids.commit(used);
@@ -249,35 +249,36 @@ impl Ids {
 
 struct Run<'a> {
     schema: &'a PropertySchema,
-    overlay: Overlay,
+    overlay: Overlay<'a>,
     ids: Ids,
 }
 
 type OneOutcome = (OpOutcome, Effects, Option<Taken>);
 
 impl Run<'_> {
-    fn one(&self, op: ContactOp) -> Result<OneOutcome> {
+    fn one(&self, op: &ContactOp) -> Result<OneOutcome> {
         match op {
-            ContactOp::Create(write) => self.create(&write),
+            ContactOp::Create(write) => self.create(write),
             ContactOp::Update { lookup, write } => {
-                let row = self
-                    .find_active(&lookup)?
-                    .ok_or_else(|| not_found(&lookup))?;
-                self.update(row.contact.clone(), &write)
+                let row = self.find_active(lookup)?.ok_or_else(|| not_found(lookup))?;
+                self.update(row.contact.clone(), write)
             }
             ContactOp::Upsert {
                 property,
                 key,
                 write,
-            } => match self.overlay.holder_or(&(property, key), None) {
+            } => match self
+                .overlay
+                .holder_or(&(property.clone(), key.clone()), None)
+            {
                 Some(Holder::Contact(id)) => {
                     let lookup = ContactLookup::Id(id);
                     let row = self
                         .find_active(&lookup)?
                         .ok_or_else(|| not_found(&lookup))?;
-                    self.update(row.contact.clone(), &write)
+                    self.update(row.contact.clone(), write)
                 }
-                _ => self.create(&write),
+                _ => self.create(write),
             },
         }
     }

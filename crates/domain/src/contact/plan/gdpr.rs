@@ -38,7 +38,7 @@ impl GdprPlanner {
     /// The contact the lookup names, in any state but merged (a merged id
     /// names its survivor).
     fn target(&self) -> Option<ContactId> {
-        let overlay = Overlay::new(self.snapshot.clone());
+        let overlay = Overlay::new(&self.snapshot);
         match &self.lookup {
             ContactLookup::Id(id) => overlay.resolve(*id).map(|row| row.id()),
             ContactLookup::Unique { property, key } => {
@@ -80,7 +80,7 @@ impl GdprPlanner {
                 _ => Err(Error::NotFound("resource not found".into())),
             };
         };
-        let mut overlay = Overlay::new(self.snapshot.clone());
+        let mut overlay = Overlay::new(&self.snapshot);
         let row = overlay
             .row(target)
             .cloned()

@@ -71,7 +71,7 @@ impl MergePlanner {
         earlier.sort();
         merged_ids.extend(earlier);
 
-        let mut overlay = Overlay::new(self.snapshot.clone());
+        let mut overlay = Overlay::new(&self.snapshot);
         let mut changes = Changes::default();
 
         // The secondary lets go of its identities so the primary can take them.

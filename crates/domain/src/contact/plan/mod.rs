@@ -326,8 +326,8 @@ pub struct Planned<T> {
 /// The rows and holders as the write sees them: what was read, with the
 /// write's own effects so far applied.
 #[derive(Clone, Debug)]
-struct Overlay {
-    snapshot: Snapshot,
+struct Overlay<'a> {
+    snapshot: &'a Snapshot,
     rows: BTreeMap<ContactId, RowChange>,
     holders: BTreeMap<IdentityKey, HolderChange>,
 }
@@ -342,8 +342,8 @@ struct Effects {
     history: Vec<HistoryEntry>,
 }
 
-impl Overlay {
-    fn new(snapshot: Snapshot) -> Overlay {
+impl<'a> Overlay<'a> {
+    fn new(snapshot: &'a Snapshot) -> Overlay<'a> {
         Overlay {
             snapshot,
             rows: BTreeMap::new(),
@@ -457,7 +457,7 @@ fn blocked(identity: &Identity) -> Error {
 }
 
 /// Refuses email addresses a GDPR delete blocked.
-fn check_blocked(overlay: &Overlay, claimed: &[Identity]) -> Result<()> {
+fn check_blocked(overlay: &Overlay<'_>, claimed: &[Identity]) -> Result<()> {
     for identity in claimed.iter().filter(|i| i.property == "email") {
         if overlay.holder_or(&key_of(identity), None) == Some(Holder::Blocked) {
             return Err(blocked(identity));
@@ -469,7 +469,7 @@ fn check_blocked(overlay: &Overlay, claimed: &[Identity]) -> Result<()> {
 /// Releases the identities `contact` no longer has and claims its new
 /// ones, failing when another contact holds one.
 fn swap_identities(
-    overlay: &Overlay,
+    overlay: &Overlay<'_>,
     effects: &mut Effects,
     contact: ContactId,
     before: &[Identity],
