@@ -13,7 +13,10 @@ CREATE TABLE portals (
     -- Contact ids are allocated from here, monotonically per portal, with
     -- creation times that never go back.
     next_contact_id BIGINT  NOT NULL DEFAULT 1,
-    last_created_at BIGINT  NOT NULL DEFAULT 0
+    last_created_at BIGINT  NOT NULL DEFAULT 0,
+    -- The latest creation time before the last block of ids was set
+    -- aside: that block's floor (see src/contacts/ids.rs).
+    block_floor     BIGINT  NOT NULL DEFAULT 0
 );
 -- Two nodes starting at once on an empty database make one default portal.
 CREATE UNIQUE INDEX portals_one_default ON portals (is_default) WHERE is_default;

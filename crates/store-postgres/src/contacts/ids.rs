@@ -31,14 +31,12 @@ pub(crate) async fn set_aside(
     let client = client(pool).await?;
     let stmt = client
         .prepare_cached(
-            "WITH old AS (
-                SELECT next_contact_id, last_created_at FROM portals WHERE portal_id = $1 FOR UPDATE
-             )
-             UPDATE portals p
-             SET next_contact_id = old.next_contact_id + $2,
-                 last_created_at = greatest(old.last_created_at, $3)
-             FROM old WHERE p.portal_id = $1
-             RETURNING old.next_contact_id, old.last_created_at",
+            "UPDATE portals
+             SET next_contact_id = next_contact_id + $2,
+                 block_floor = last_created_at,
+                 last_created_at = greatest(last_created_at, $3)
+             WHERE portal_id = $1
+             RETURNING next_contact_id - $2, block_floor",
         )
         .await
         .map_err(db)?;

@@ -127,7 +127,7 @@ pub(crate) async fn persist(
                  FROM unnest($2::int8[], $3::int2[], $4::jsonb[], $5::int8[], $6::int8[],
                              $7::int8[], $8::text[])
                       AS u(id, state, properties, updated, archived, merged, terms)
-                 WHERE c.portal_id = $1 AND c.contact_id = u.id",
+                 WHERE c.portal_id = $1 AND c.contact_id = u.id AND c.contact_id = ANY($2)",
             )
             .await
             .map_err(db)?;
@@ -159,7 +159,8 @@ pub(crate) async fn persist(
     if !gone_ids.is_empty() {
         tx.execute(
             "DELETE FROM contact_numbers n USING unnest($2::text[], $3::int8[]) AS g(property, id)
-             WHERE n.portal_id = $1 AND n.property = g.property AND n.contact_id = g.id",
+             WHERE n.portal_id = $1 AND n.property = g.property AND n.contact_id = g.id
+               AND n.property = ANY($2) AND n.contact_id = ANY($3)",
             &[&portal.0, &gone_properties, &gone_ids],
         )
         .await
@@ -239,7 +240,7 @@ async fn holders(tx: &Transaction<'_>, portal: PortalId, changes: &Changes) -> R
                 "DELETE FROM unique_values u
                  USING unnest($2::text[], $3::text[], $4::int8[]) AS g(property, value, holder)
                  WHERE u.portal_id = $1 AND u.property = g.property AND u.value = g.value
-                   AND u.contact_id = g.holder",
+                   AND u.contact_id = g.holder AND u.property = ANY($2) AND u.value = ANY($3)",
             )
             .await
             .map_err(db)?;
@@ -394,7 +395,7 @@ pub(crate) async fn refresh_search_entries(
     tx.execute(
         "UPDATE contacts c SET terms = u.terms::tsvector
          FROM unnest($2::int8[], $3::text[]) AS u(id, terms)
-         WHERE c.portal_id = $1 AND c.contact_id = u.id",
+         WHERE c.portal_id = $1 AND c.contact_id = u.id AND c.contact_id = ANY($2)",
         &[&portal.0, &ids, &terms],
     )
     .await

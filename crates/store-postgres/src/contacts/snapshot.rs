@@ -74,9 +74,11 @@ pub(crate) async fn read(
     }
     for row in &holders {
         let key = (row.get::<_, String>(0), row.get::<_, String>(1));
-        snapshot
-            .holders
-            .insert(key, Some(Holder::from_code(row.get(2))));
+        if wanted.holders.contains(&key) {
+            snapshot
+                .holders
+                .insert(key, Some(Holder::from_code(row.get(2))));
+        }
     }
     for id in &wanted.merged_into {
         snapshot.merged_into.insert(*id, Vec::new());
