@@ -2,15 +2,15 @@
 //! HubSpot's 400 body instead of axum's plain-text rejection.
 
 use crate::error::ApiError;
-use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use spoke_domain::access::Caller;
 use spoke_domain::ids::PortalId;
 use spoke_domain::Error;
+use std::sync::Arc;
 
 /// A JSON request body.
 pub struct JsonBody<T>(pub T);
@@ -19,36 +19,59 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes =
-            Bytes::from_request(request, state)
-                .await
-                .map_err(|rejection| match rejection {
-                    BytesRejection::FailedToBufferBody(failed)
-                        if failed.body_text().contains("length limit") =>
-                    {
-                        ApiError::PayloadTooLarge
-                    }
-                    other => ApiError::from(Error::invalid(format!(
-                        "The request body could not be read: {}",
-                        other.body_text()
-                    ))),
-                })?;
+        let bytes = body_bytes(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::invalid("A JSON request body is required.").into());
         }
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|err| {
-            let text = err.to_string();
-            let reason = text
-                .rsplit_once(" at line ")
-                .map_or(text.as_str(), |(reason, _)| reason);
-            Error::invalid(format!(
-                "Invalid input JSON on line {}, column {}: {reason}",
-                err.line(),
-                err.column()
-            ))
-            .into()
-        })
+        parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// A JSON request body that may be left out: then the type's default.
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = body_bytes(request, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        parse_json(&bytes).map(OptionalJson)
+    }
+}
+
+/// The whole body, refused in HubSpot's shape when too large or unreadable.
+pub async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| match rejection {
+            BytesRejection::FailedToBufferBody(failed)
+                if failed.body_text().contains("length limit") =>
+            {
+                ApiError::PayloadTooLarge
+            }
+            other => ApiError::from(Error::invalid(format!(
+                "The request body could not be read: {}",
+                other.body_text()
+            ))),
+        })
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|err| {
+        let text = err.to_string();
+        let reason = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(reason, _)| reason);
+        Error::invalid(format!(
+            "Invalid input JSON on line {}, column {}: {reason}",
+            err.line(),
+            err.column()
+        ))
+        .into()
+    })
 }
 
 /// The query string, with HubSpot's conventions: array parameters come as
@@ -138,34 +161,34 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     }
 }
 
-/// The portal of the request's bearer token.
+/// The caller's portal, as the authentication layer found it.
 pub struct Portal(pub PortalId);
 
-/// HubSpot's message when no credentials were sent.
-pub const NO_CREDENTIALS: &str = "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview";
-
-impl FromRequestParts<AppState> for Portal {
+impl<S: Send + Sync> FromRequestParts<S> for Portal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| Error::Unauthenticated(NO_CREDENTIALS.into()))?;
-        let token = match header.split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-            _ => {
-                return Err(Error::Unauthenticated(
-                    "The Authorization header must have the form 'Bearer <access token>'.".into(),
-                )
-                .into())
-            }
-        };
-        Ok(Portal(state.crm.authenticate(token).await?))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Portal(caller_of(parts)?.portal))
     }
+}
+
+/// The caller, as the authentication layer found it.
+pub struct Authenticated(pub Arc<Caller>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        caller_of(parts).map(Authenticated)
+    }
+}
+
+fn caller_of(parts: &Parts) -> Result<Arc<Caller>, ApiError> {
+    parts
+        .extensions
+        .get::<Arc<Caller>>()
+        .cloned()
+        .ok_or_else(|| Error::internal("a portal route without the authentication layer").into())
 }
 
 #[cfg(test)]

@@ -1,19 +1,27 @@
 //! Spoke's HTTP surface: HubSpot's paths, JSON shapes, status codes and
 //! error bodies, over axum. One module per HubSpot resource; handlers are
-//! thin: extract, call the domain, convert to the wire type.
+//! thin: extract, call the domain, convert to the wire type. Every portal
+//! API runs behind one request pipeline ([`pipeline`]): authentication,
+//! rate limits and scopes happen there, never in a handler.
 
+mod account;
+mod admin;
 mod contacts;
 pub mod error;
 mod extract;
 mod health;
 mod legacy;
+mod oauth;
+pub mod pipeline;
 mod properties;
 mod request_context;
 mod wire;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
+use spoke_domain::access::Access;
 use spoke_domain::crm::Crm;
+use std::sync::Arc;
 use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
@@ -23,21 +31,35 @@ pub use request_context::CORRELATION_HEADER;
 /// Largest request body accepted (HubSpot's batch bodies stay well below).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// How this server behaves where HubSpot offers no choice.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The consent page skips the sign-in (a local sandbox).
+    pub open_consent: bool,
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub crm: Crm,
+    pub access: Access,
+    pub options: Arc<Options>,
 }
 
 /// The routes, with error handling, panics caught, and one log line and
 /// correlation id per request.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(health::routes())
+    let portal_apis = Router::new()
         .merge(contacts::routes("/crm/v3/objects/contacts"))
         .merge(contacts::routes("/crm/objects/2026-03/contacts"))
         .merge(properties::routes())
         .merge(legacy::routes())
+        .merge(account::routes());
+    Router::new()
+        .merge(health::routes())
+        .merge(pipeline::portal_api(portal_apis, &state))
+        .merge(admin::routes(&state))
+        .merge(oauth::routes())
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(CatchPanicLayer::custom(error::panic_response))

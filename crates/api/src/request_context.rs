@@ -1,5 +1,6 @@
-//! One correlation id and one log line per request.
+//! One correlation id, one API family and one log line per request.
 
+use crate::pipeline::family::{in_family, Family};
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
@@ -29,7 +30,10 @@ pub async fn request_context(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     // The path only: query strings may carry values worth keeping out of logs.
     let path = request.uri().path().to_owned();
-    let mut response = CORRELATION_ID.scope(id, next.run(request)).await;
+    let family = Family::of(&path);
+    let mut response = CORRELATION_ID
+        .scope(id, in_family(family, next.run(request)))
+        .await;
     let mut text = Uuid::encode_buffer();
     let text = id.hyphenated().encode_lower(&mut text);
     if let Ok(value) = HeaderValue::from_str(text) {

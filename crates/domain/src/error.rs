@@ -8,6 +8,9 @@ use crate::ids::ContactId;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// HubSpot's message for a credential without the scopes a call needs.
+pub const MISSING_SCOPES_MESSAGE: &str = "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.";
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// HubSpot's error categories, as they appear in the `category` field.
@@ -18,6 +21,9 @@ pub enum Category {
     Conflict,
     ObjectAlreadyExists,
     InvalidAuthentication,
+    ExpiredAuthentication,
+    MissingScopes,
+    RateLimits,
     InternalError,
     ServiceUnavailable,
 }
@@ -30,6 +36,9 @@ impl Category {
             Category::Conflict => "CONFLICT",
             Category::ObjectAlreadyExists => "OBJECT_ALREADY_EXISTS",
             Category::InvalidAuthentication => "INVALID_AUTHENTICATION",
+            Category::ExpiredAuthentication => "EXPIRED_AUTHENTICATION",
+            Category::MissingScopes => "MISSING_SCOPES",
+            Category::RateLimits => "RATE_LIMITS",
             Category::InternalError => "INTERNAL_ERROR",
             Category::ServiceUnavailable => "SERVICE_UNAVAILABLE",
         }
@@ -151,6 +160,13 @@ pub enum Error {
     AlreadyExists(String),
     /// Missing, unknown or malformed credentials.
     Unauthenticated(String),
+    /// An OAuth access token that expired this many seconds ago.
+    Expired { seconds_ago: i64 },
+    /// A valid credential without any of the scopes the call needs; the
+    /// scopes HubSpot names as required.
+    MissingScopes(Vec<String>),
+    /// A rate limit was reached.
+    RateLimited(crate::access::limits::Policy),
     /// A storage failure. The text is logged, never sent to the client.
     Internal(String),
     /// The store is unreachable (its database is down or the connection
@@ -172,6 +188,9 @@ impl Error {
             }
             Error::AlreadyExists(_) => Category::ObjectAlreadyExists,
             Error::Unauthenticated(_) => Category::InvalidAuthentication,
+            Error::Expired { .. } => Category::ExpiredAuthentication,
+            Error::MissingScopes(_) => Category::MissingScopes,
+            Error::RateLimited(_) => Category::RateLimits,
             Error::Internal(_) | Error::Retry(_) => Category::InternalError,
             Error::Unavailable(_) => Category::ServiceUnavailable,
         }
@@ -235,6 +254,18 @@ impl fmt::Display for Error {
                 "A contact with the value \"{value}\" for the unique property \"{property}\" already exists. Existing ID: {existing_id}"
             ),
             Error::Unauthenticated(message) => f.write_str(message),
+            Error::Expired { seconds_ago } => write!(
+                f,
+                "The OAuth token used to make this call expired {seconds_ago} second(s) ago."
+            ),
+            Error::MissingScopes(_) => f.write_str(MISSING_SCOPES_MESSAGE),
+            Error::RateLimited(policy) => f.write_str(match policy {
+                crate::access::limits::Policy::TenSecondly { .. } => {
+                    "You have reached your ten_secondly_rolling limit."
+                }
+                crate::access::limits::Policy::Daily => "You have reached your daily limit.",
+                crate::access::limits::Policy::Secondly => "You have reached your secondly limit.",
+            }),
             Error::Internal(message) => write!(f, "internal error: {message}"),
             Error::Unavailable(message) => write!(f, "storage unavailable: {message}"),
             Error::Retry(message) => write!(f, "concurrent write, retry: {message}"),

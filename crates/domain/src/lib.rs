@@ -6,6 +6,7 @@
 //! enforced by Cargo. The HTTP façades (v3, date-versioned, legacy v1) and the
 //! storage backends (SQLite, later PostgreSQL) all depend on it.
 
+pub mod access;
 pub mod contact;
 pub mod crm;
 pub mod email;

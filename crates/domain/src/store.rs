@@ -8,9 +8,13 @@
 //! - uniqueness (email, `hasUniqueValue` properties) is enforced inside the
 //!   transaction and reported as the domain's 409 errors.
 
+use crate::access::limits::{LimitSettings, RateCounter};
+use crate::access::oauth::{AccessGrant, App, AuthorizationCode, RefreshGrant};
+use crate::access::portals::{NewApp, NewPortal, NewPrivateApp, PortalRecord, PrivateApp};
+use crate::access::StoredCredential;
 use crate::contact::{ChangeKind, Contact, ContactLookup, ContactWrite, RecordedChange};
 use crate::error::Result;
-use crate::ids::{ContactId, PortalId};
+use crate::ids::{AppId, ContactId, PortalId};
 use crate::property::{PropertyDefinition, PropertyGroup, PropertySchema};
 use crate::search::{SearchHits, SearchRequest};
 use crate::time::Timestamp;
@@ -33,19 +37,120 @@ pub trait PortalStore: Send + Sync {
     /// store has none. Registers `chosen` for it when given and not yet
     /// known; otherwise registers `for_new_portal`, but only when the portal
     /// is created by this call (a generated token is shown once, at
-    /// creation).
+    /// creation). Tokens registered here belong to the portal's bootstrap
+    /// private app, which holds every scope.
     async fn ensure_default_portal(
         &self,
         chosen: Option<[u8; 32]>,
         for_new_portal: [u8; 32],
     ) -> Result<DefaultPortal>;
 
-    /// Creates a portal with every standard property, reachable with the
-    /// token whose hash is given.
-    async fn create_portal(&self, name: &str, token_hash: [u8; 32]) -> Result<PortalId>;
+    /// Creates a portal with every standard property and its first private
+    /// app.
+    async fn create_portal(&self, portal: NewPortal) -> Result<(PortalRecord, PrivateApp)>;
 
-    /// The portal a token (given by its hash) belongs to.
-    async fn portal_for_token(&self, token_hash: [u8; 32]) -> Result<Option<PortalId>>;
+    /// Every portal, in id order.
+    async fn portals(&self) -> Result<Vec<PortalRecord>>;
+
+    async fn portal(&self, portal: PortalId) -> Result<Option<PortalRecord>>;
+
+    /// Deletes the portal and every row that belongs to it, in one
+    /// transaction. `false` when there was no such portal.
+    async fn delete_portal(&self, portal: PortalId) -> Result<bool>;
+
+    /// Stores the portal's limits; `None` when there is no such portal.
+    async fn set_limits(
+        &self,
+        portal: PortalId,
+        limits: LimitSettings,
+    ) -> Result<Option<PortalRecord>>;
+}
+
+/// Credentials, apps and grants. Secrets arrive and are looked up as
+/// digests only.
+#[async_trait]
+pub trait AccessStore: Send + Sync {
+    /// The credential (private app token, API key or OAuth access token)
+    /// whose secret has this digest, with its portal's terms. Expired OAuth
+    /// tokens are returned too: the caller says how long ago they expired.
+    async fn credential(&self, secret_hash: [u8; 32]) -> Result<Option<StoredCredential>>;
+
+    /// `None` when there is no such portal.
+    async fn create_private_app(
+        &self,
+        portal: PortalId,
+        app: NewPrivateApp,
+    ) -> Result<Option<PrivateApp>>;
+
+    /// Deletes a private app and its tokens; `false` when the portal has no
+    /// such app.
+    async fn delete_private_app(&self, portal: PortalId, app: AppId) -> Result<bool>;
+
+    /// Sets (or replaces) the portal's API key; `false` when there is no
+    /// such portal.
+    async fn set_api_key(&self, portal: PortalId, key_hash: [u8; 32]) -> Result<bool>;
+
+    /// `false` when the portal had no API key.
+    async fn delete_api_key(&self, portal: PortalId) -> Result<bool>;
+
+    async fn create_app(&self, app: NewApp) -> Result<App>;
+
+    async fn app(&self, app: AppId) -> Result<Option<App>>;
+
+    async fn app_by_client_id(&self, client_id: &str) -> Result<Option<App>>;
+
+    /// The app whose developer API key has this digest.
+    async fn app_by_developer_key(&self, key_hash: [u8; 32]) -> Result<Option<App>>;
+
+    /// Installs the app in the code's portal with the code's scopes and
+    /// stores the code; `false` when there is no such portal.
+    async fn authorize(&self, code: AuthorizationCode) -> Result<bool>;
+
+    async fn authorization_code(&self, code_hash: [u8; 32]) -> Result<Option<AuthorizationCode>>;
+
+    /// Uses up the code and stores the tokens it buys, in one transaction;
+    /// `false` when the code was used meanwhile.
+    async fn redeem_code(
+        &self,
+        code_hash: [u8; 32],
+        access: AccessGrant,
+        refresh: RefreshGrant,
+    ) -> Result<bool>;
+
+    async fn refresh_grant(&self, token_hash: [u8; 32]) -> Result<Option<RefreshGrant>>;
+
+    /// Stores an access token bought with a refresh token.
+    async fn add_access_token(&self, access: AccessGrant) -> Result<()>;
+
+    /// The OAuth access token with this digest, expired or not.
+    async fn access_grant(&self, token_hash: [u8; 32]) -> Result<Option<AccessGrant>>;
+
+    /// `false` when there was no such refresh token.
+    async fn delete_refresh_token(&self, token_hash: [u8; 32]) -> Result<bool>;
+
+    /// `false` when there was no such OAuth access token.
+    async fn delete_access_token(&self, token_hash: [u8; 32]) -> Result<bool>;
+
+    /// Registers `chosen` as an admin token when given; otherwise registers
+    /// `candidate` when the store has no generated admin token yet. `true`
+    /// when `candidate` was registered (it is shown once).
+    async fn ensure_admin_token(
+        &self,
+        chosen: Option<[u8; 32]>,
+        candidate: [u8; 32],
+    ) -> Result<bool>;
+
+    async fn is_admin_token(&self, token_hash: [u8; 32]) -> Result<bool>;
+
+    /// Stores a signed-in browser's session.
+    async fn add_session(&self, session_hash: [u8; 32], expires_at: Timestamp) -> Result<()>;
+
+    /// Whether the session exists and has not expired at `now`.
+    async fn session_valid(&self, session_hash: [u8; 32], now: Timestamp) -> Result<bool>;
+
+    /// Where rate-limited calls are counted: in the process for a store
+    /// only one server opens, in the database for one that several share.
+    fn rate_counter(&self) -> Arc<dyn RateCounter>;
 }
 
 #[async_trait]
@@ -352,6 +457,12 @@ pub trait OutboxStore: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: PortalStore + PropertyStore + ContactStore + OutboxStore + 'static {}
+pub trait Store:
+    PortalStore + AccessStore + PropertyStore + ContactStore + OutboxStore + 'static
+{
+}
 
-impl<T: PortalStore + PropertyStore + ContactStore + OutboxStore + 'static> Store for T {}
+impl<T: PortalStore + AccessStore + PropertyStore + ContactStore + OutboxStore + 'static> Store
+    for T
+{
+}

@@ -12,7 +12,9 @@ use std::path::PathBuf;
     long_about = "Spoke: a self-hosted server that speaks HubSpot's Contacts API, so that \
                   HubSpot's official SDKs work against it unchanged.\n\n\
                   Start it with `spoke serve`. The first start creates a default portal and \
-                  prints its private-app access token once."
+                  prints its private-app access token and the sandbox admin token once. The \
+                  other commands manage portals and apps on a running server through its \
+                  admin API (`/_spoke/v1`)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,6 +25,118 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Portals: create, list, delete.
+    Portals {
+        #[command(subcommand)]
+        command: PortalsCommand,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// A portal's private apps: create, delete.
+    PrivateApps {
+        #[command(subcommand)]
+        command: PrivateAppsCommand,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Public OAuth apps: create.
+    Apps {
+        #[command(subcommand)]
+        command: AppsCommand,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// A portal's legacy API key: rotate (create), delete.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+/// How the admin commands reach a running server.
+#[derive(Args, Debug, Clone)]
+pub struct ServerArgs {
+    /// The running Spoke to talk to (any node of a cluster).
+    #[arg(
+        long,
+        env = "SPOKE_SERVER",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub server: String,
+
+    /// The server's admin token.
+    #[arg(long, env = "SPOKE_ADMIN_TOKEN", hide_env_values = true, global = true)]
+    pub admin_token: Option<String>,
+
+    /// Print the server's JSON answer instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PortalsCommand {
+    /// Create an empty portal with HubSpot's standard properties and a
+    /// private-app token holding every scope.
+    Create {
+        #[arg(long)]
+        name: Option<String>,
+        /// free, starter, professional or enterprise (sets the limits of
+        /// `--rate-limits hubspot`).
+        #[arg(long)]
+        tier: Option<String>,
+    },
+    /// List every portal.
+    List,
+    /// Delete a portal and every row that belongs to it.
+    Delete { portal_id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PrivateAppsCommand {
+    /// Create a private app; prints its access token.
+    Create {
+        portal_id: i64,
+        #[arg(long)]
+        name: Option<String>,
+        /// A scope the app's token holds; repeat or separate with commas.
+        #[arg(long = "scope", value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+    },
+    /// Delete a private app: its token gets 401 from then on.
+    Delete { portal_id: i64, app_id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppsCommand {
+    /// Create a public OAuth app; prints its client id and secret and its
+    /// developer API key.
+    Create {
+        #[arg(long)]
+        name: Option<String>,
+        /// A redirect URL; repeat or separate with commas.
+        #[arg(long = "redirect-uri", value_delimiter = ',', required = true)]
+        redirect_uris: Vec<String>,
+        /// A required scope; repeat or separate with commas.
+        #[arg(long = "scope", value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// An optional scope; repeat or separate with commas.
+        #[arg(long = "optional-scope", value_delimiter = ',')]
+        optional_scopes: Vec<String>,
+        /// Lifetime of the app's access tokens, in seconds (HubSpot: 1800).
+        #[arg(long)]
+        access_token_ttl_seconds: Option<u32>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create or rotate the portal's API key (`?hapikey=`); prints it.
+    Rotate { portal_id: i64 },
+    /// Delete the portal's API key.
+    Delete { portal_id: i64 },
 }
 
 #[derive(Args, Debug)]
@@ -53,6 +167,23 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_BOOTSTRAP_TOKEN", hide_env_values = true)]
     pub bootstrap_token: Option<String>,
 
+    /// Token of the sandbox admin API (`/_spoke/v1`) and of the consent
+    /// page's sign-in, instead of a generated one. Registered on every start
+    /// if not yet known; never printed.
+    #[arg(long, env = "SPOKE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Rate limits of portals that have not set their own: `off` (no
+    /// limits, no headers) or `hubspot` (HubSpot's limits for the portal's
+    /// tier, with its headers and 429 bodies).
+    #[arg(long, env = "SPOKE_RATE_LIMITS", value_enum, default_value_t = RateLimits::Off)]
+    pub rate_limits: RateLimits,
+
+    /// The OAuth consent page skips the sign-in with the admin token (for
+    /// a sandbox only you can reach).
+    #[arg(long, env = "SPOKE_OPEN_CONSENT")]
+    pub open_consent: bool,
+
     /// Log filter, in tracing's EnvFilter syntax ("info", "warn",
     /// "spoke_api=debug", ...).
     #[arg(long, env = "SPOKE_LOG", default_value = "info")]
@@ -68,6 +199,12 @@ pub struct ServeArgs {
         default_value_t = SyncMode::Full
     )]
     pub sqlite_synchronous: SyncMode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RateLimits {
+    Off,
+    Hubspot,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -89,10 +226,51 @@ mod tests {
     #[test]
     fn defaults_match_the_readme() {
         let cli = Cli::try_parse_from(["spoke", "serve"]).unwrap();
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
         assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(args.rate_limits, RateLimits::Off);
+        assert!(!args.open_consent);
         assert_eq!(args.data_dir, PathBuf::from("./spoke-data"));
         assert_eq!(args.sqlite_synchronous, SyncMode::Full);
         assert_eq!(args.database_url, None);
+    }
+
+    #[test]
+    fn admin_commands_take_the_server_and_scopes() {
+        let cli = Cli::try_parse_from([
+            "spoke",
+            "private-apps",
+            "create",
+            "7",
+            "--scope",
+            "a.read,b.write",
+            "--scope",
+            "c",
+            "--server",
+            "http://h:1",
+            "--json",
+        ])
+        .unwrap();
+        let Command::PrivateApps {
+            command:
+                PrivateAppsCommand::Create {
+                    portal_id, scopes, ..
+                },
+            server,
+        } = cli.command
+        else {
+            panic!("not private-apps create")
+        };
+        assert_eq!(portal_id, 7);
+        assert_eq!(scopes, ["a.read", "b.write", "c"]);
+        assert_eq!(server.server, "http://h:1");
+        assert!(server.json);
+        let cli = Cli::try_parse_from(["spoke", "portals", "list"]).unwrap();
+        let Command::Portals { server, .. } = cli.command else {
+            panic!("not portals")
+        };
+        assert_eq!(server.server, "http://127.0.0.1:8080");
     }
 }

@@ -1,6 +1,7 @@
 //! Typed configuration, built from the command line and environment.
 
-use crate::cli::{ServeArgs, SyncMode};
+use crate::cli::{RateLimits, ServeArgs, SyncMode};
+use spoke_domain::access::limits::LimitsMode;
 use spoke_store_postgres::PostgresOptions;
 use spoke_store_sqlite::{SqliteOptions, Synchronous};
 use std::fmt;
@@ -59,6 +60,12 @@ pub struct Config {
     pub database: Database,
     /// Chosen access token of the default portal.
     pub bootstrap_token: Option<Secret>,
+    /// Chosen token of the sandbox admin API.
+    pub admin_token: Option<Secret>,
+    /// Limits of portals without their own.
+    pub rate_limits: LimitsMode,
+    /// The consent page skips the sign-in.
+    pub open_consent: bool,
 }
 
 impl Config {
@@ -75,6 +82,9 @@ impl Config {
                 synchronous,
             }),
             bootstrap_token: None,
+            admin_token: None,
+            rate_limits: LimitsMode::Off,
+            open_consent: false,
         }
     }
 }
@@ -128,6 +138,12 @@ impl TryFrom<&ServeArgs> for Config {
             listen: args.listen,
             database,
             bootstrap_token: args.bootstrap_token.clone().map(Secret::new),
+            admin_token: args.admin_token.clone().map(Secret::new),
+            rate_limits: match args.rate_limits {
+                RateLimits::Off => LimitsMode::Off,
+                RateLimits::Hubspot => LimitsMode::Hubspot,
+            },
+            open_consent: args.open_consent,
         })
     }
 }
@@ -147,6 +163,9 @@ mod tests {
             )
             .unwrap(),
             bootstrap_token: Some(Secret::new("pat-na1-very-secret")),
+            admin_token: Some(Secret::new("admin-very-secret")),
+            rate_limits: LimitsMode::Off,
+            open_consent: false,
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("very-secret"), "{shown}");

@@ -2,6 +2,7 @@
 //! Integration tests build an [`startup::Application`] exactly as `main`
 //! does, on port 0 with a temporary data directory.
 
+pub mod admin_client;
 pub mod cli;
 pub mod config;
 pub mod startup;

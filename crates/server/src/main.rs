@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Serve(args) = cli.command;
+    let args = match cli.command {
+        Command::Serve(args) => args,
+        admin => return run_admin(admin),
+    };
     if let Err(e) = spoke::telemetry::init(&args.log) {
         eprintln!("spoke: {e}");
         return ExitCode::FAILURE;
@@ -44,6 +47,11 @@ fn main() -> ExitCode {
                 app.bootstrap().portal
             );
         }
+        if let Some(token) = &app.bootstrap().new_admin_token {
+            println!(
+                "The sandbox admin token (for /_spoke/v1, the spoke portals/apps commands and the consent page's sign-in), shown only this once:\n\n    {token}\n"
+            );
+        }
         println!(
             "Spoke listening on http://{} (data in {})",
             app.local_addr(),
@@ -57,4 +65,28 @@ fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// An admin command against a running server.
+fn run_admin(command: Command) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("spoke: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(spoke::admin_client::run(command)) {
+        Ok(out) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("spoke: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -3,8 +3,9 @@
 
 use crate::config::{Config, Database};
 use axum::serve::ListenerExt;
-use spoke_api::AppState;
-use spoke_domain::crm::{generate_token, token_hash, validate_chosen_token, Crm};
+use spoke_api::{AppState, Options};
+use spoke_domain::access::{secrets, Access};
+use spoke_domain::crm::Crm;
 use spoke_domain::ids::PortalId;
 use spoke_domain::store::Store;
 use spoke_store_postgres::PostgresStore;
@@ -21,11 +22,14 @@ pub struct Bootstrap {
     /// The generated token of a newly created default portal. `None` when
     /// the portal already existed or the token was chosen by the user.
     pub new_token: Option<String>,
+    /// The generated admin token, at the first start without a chosen one.
+    pub new_admin_token: Option<String>,
 }
 
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    store: Arc<dyn Store>,
     bootstrap: Bootstrap,
 }
 
@@ -42,14 +46,8 @@ impl std::error::Error for StartupError {}
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
-        let chosen = match &config.bootstrap_token {
-            Some(token) => {
-                validate_chosen_token(token.expose())
-                    .map_err(|e| StartupError(format!("SPOKE_BOOTSTRAP_TOKEN: {e}")))?;
-                Some(token_hash(token.expose()))
-            }
-            None => None,
-        };
+        let chosen = chosen_hash(&config.bootstrap_token, "SPOKE_BOOTSTRAP_TOKEN")?;
+        let chosen_admin = chosen_hash(&config.admin_token, "SPOKE_ADMIN_TOKEN")?;
         // Listen first: a port in use shows at once, before any database
         // work.
         let listener = TcpListener::bind(config.listen)
@@ -57,20 +55,31 @@ impl Application {
             .map_err(|e| StartupError(format!("cannot listen on {}: {e}", config.listen)))?;
         let store = open_store(&config.database).await?;
 
-        let candidate = generate_token();
+        let candidate = secrets::private_app_token();
         let default = store
-            .ensure_default_portal(chosen, token_hash(&candidate))
+            .ensure_default_portal(chosen, secrets::digest(&candidate))
             .await
             .map_err(|e| StartupError(format!("cannot prepare the default portal: {e}")))?;
+        let admin_candidate = secrets::admin_token();
+        let admin_created = store
+            .ensure_admin_token(chosen_admin, secrets::digest(&admin_candidate))
+            .await
+            .map_err(|e| StartupError(format!("cannot prepare the admin token: {e}")))?;
         let bootstrap = Bootstrap {
             portal: default.portal,
             new_token: (default.created && chosen.is_none()).then_some(candidate),
+            new_admin_token: admin_created.then_some(admin_candidate),
         };
 
         Ok(Application {
             listener,
+            store: Arc::clone(&store),
             state: AppState {
+                access: Access::new(Arc::clone(&store), config.rate_limits),
                 crm: Crm::new(store),
+                options: Arc::new(Options {
+                    open_consent: config.open_consent,
+                }),
             },
             bootstrap,
         })
@@ -86,10 +95,20 @@ impl Application {
         self.local_addr().port()
     }
 
-    /// The domain operations this application serves (tests use it to set
-    /// up state, such as a second portal).
+    /// The domain operations this application serves.
     pub fn crm(&self) -> &Crm {
         &self.state.crm
+    }
+
+    /// Who may call: portals, apps, credentials (tests set up state with
+    /// it, such as a second portal).
+    pub fn access(&self) -> &Access {
+        &self.state.access
+    }
+
+    /// The store itself, for tests that check what was persisted.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 
     pub fn bootstrap(&self) -> &Bootstrap {
@@ -122,6 +141,21 @@ impl Application {
         // by now: SQLite has checkpointed its WAL and closed the file.
         tracing::info!("stopped cleanly");
         Ok(())
+    }
+}
+
+/// The digest of a token the user chose, once checked.
+fn chosen_hash(
+    token: &Option<crate::config::Secret>,
+    name: &str,
+) -> Result<Option<[u8; 32]>, StartupError> {
+    match token {
+        Some(token) => {
+            secrets::validate_chosen(token.expose())
+                .map_err(|e| StartupError(format!("{name}: {e}")))?;
+            Ok(Some(secrets::digest(token.expose())))
+        }
+        None => Ok(None),
     }
 }
 

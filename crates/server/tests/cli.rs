@@ -154,7 +154,7 @@ fn a_bad_bootstrap_token_stops_startup_with_a_clear_message() {
     assert!(!output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains("SPOKE_BOOTSTRAP_TOKEN: an access token must be 16 to 512 characters long"),
+        stderr.contains("SPOKE_BOOTSTRAP_TOKEN: a token must be 16 to 512 characters long"),
         "{stderr}"
     );
 }

@@ -425,6 +425,9 @@ async fn a_lost_database_answers_503_writes_nothing_by_halves_and_recovers() {
         listen: "127.0.0.1:0".parse().unwrap(),
         database: Database::Postgres(PostgresOptions { url, pool_size: 4 }),
         bootstrap_token: Some(Secret::new(TOKEN)),
+        admin_token: None,
+        rate_limits: Default::default(),
+        open_consent: false,
     })
     .await
     .unwrap();

@@ -10,5 +10,22 @@ pub const REFERENCE_TABLES: &[(&str, &str)] = &[
         "access_tokens",
         "looked up by token hash before the portal is known",
     ),
+    (
+        "apps",
+        "public OAuth apps are server-wide, as a developer account's are",
+    ),
+    (
+        "oauth_codes",
+        "looked up by code digest before the portal is known",
+    ),
+    (
+        "refresh_tokens",
+        "looked up by token digest before the portal is known",
+    ),
+    ("admin_tokens", "the sandbox admin's, not a portal's"),
+    (
+        "admin_sessions",
+        "the sandbox admin's browser sessions, not a portal's",
+    ),
     ("schema_migrations", "migration bookkeeping"),
 ];

@@ -8,6 +8,7 @@
 //! missed notices, and listens again.
 
 use futures_util::StreamExt;
+use spoke_domain::access::StoredCredential;
 use spoke_domain::ids::PortalId;
 use spoke_domain::property::PropertySchema;
 use std::collections::HashMap;
@@ -16,13 +17,13 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_postgres::AsyncMessage;
 
-/// Bound on the token cache; past it the cache starts over.
+/// Bound on the credential cache; past it the cache starts over.
 const MAX_CACHED_TOKENS: usize = 100_000;
 
 #[derive(Default)]
 pub(crate) struct Caches {
     schemas: RwLock<HashMap<PortalId, Arc<PropertySchema>>>,
-    tokens: RwLock<HashMap<[u8; 32], PortalId>>,
+    credentials: RwLock<HashMap<[u8; 32], StoredCredential>>,
 }
 
 impl Caches {
@@ -41,20 +42,23 @@ impl Caches {
             .insert(portal, schema);
     }
 
-    pub fn token(&self, hash: &[u8; 32]) -> Option<PortalId> {
-        self.tokens
+    pub fn credential(&self, hash: &[u8; 32]) -> Option<StoredCredential> {
+        self.credentials
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(hash)
-            .copied()
+            .cloned()
     }
 
-    pub fn keep_token(&self, hash: [u8; 32], portal: PortalId) {
-        let mut tokens = self.tokens.write().unwrap_or_else(PoisonError::into_inner);
-        if tokens.len() >= MAX_CACHED_TOKENS {
-            tokens.clear();
+    pub fn keep_credential(&self, hash: [u8; 32], credential: StoredCredential) {
+        let mut credentials = self
+            .credentials
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if credentials.len() >= MAX_CACHED_TOKENS {
+            credentials.clear();
         }
-        tokens.insert(hash, portal);
+        credentials.insert(hash, credential);
     }
 
     /// Drops what a notice says changed.
@@ -67,17 +71,18 @@ impl Caches {
                     .remove(portal);
             }
             Notice::Token(hash) => {
-                self.tokens
+                self.credentials
                     .write()
                     .unwrap_or_else(PoisonError::into_inner)
                     .remove(hash);
             }
+            Notice::Credentials(_) => {}
         }
-        if let Notice::Portal(portal) = notice {
-            self.tokens
+        if let Notice::Portal(portal) | Notice::Credentials(portal) = notice {
+            self.credentials
                 .write()
                 .unwrap_or_else(PoisonError::into_inner)
-                .retain(|_, p| p != portal);
+                .retain(|_, c| c.portal != *portal);
         }
     }
 
@@ -86,7 +91,7 @@ impl Caches {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
-        self.tokens
+        self.credentials
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
@@ -102,6 +107,8 @@ pub(crate) enum Notice {
     Token([u8; 32]),
     /// A portal changed as a whole (deleted, reset).
     Portal(PortalId),
+    /// A portal's credentials or limits changed.
+    Credentials(PortalId),
 }
 
 impl Notice {
@@ -109,6 +116,7 @@ impl Notice {
         match self {
             Notice::Schema(p) => format!("schema:{p}"),
             Notice::Portal(p) => format!("portal:{p}"),
+            Notice::Credentials(p) => format!("credentials:{p}"),
             Notice::Token(hash) => {
                 let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
                 format!("token:{hex}")
@@ -121,6 +129,7 @@ impl Notice {
         match kind {
             "schema" => value.parse().ok().map(|p| Notice::Schema(PortalId(p))),
             "portal" => value.parse().ok().map(|p| Notice::Portal(PortalId(p))),
+            "credentials" => value.parse().ok().map(|p| Notice::Credentials(PortalId(p))),
             "token" if value.len() == 64 => {
                 let mut hash = [0u8; 32];
                 for (i, byte) in hash.iter_mut().enumerate() {
@@ -216,6 +225,7 @@ mod tests {
         for notice in [
             Notice::Schema(PortalId(7)),
             Notice::Portal(PortalId(1)),
+            Notice::Credentials(PortalId(3)),
             Notice::Token([0xab; 32]),
         ] {
             assert_eq!(Notice::parse(&notice.payload()), Some(notice));

@@ -14,6 +14,7 @@
 //! Driver: tokio-postgres with a deadpool pool, measured against sqlx
 //! before it was chosen (BENCHMARKS.md).
 
+mod access;
 pub mod catalogue;
 mod contacts;
 mod db;
@@ -22,6 +23,7 @@ pub mod migrations;
 mod outbox;
 mod portals;
 mod properties;
+mod rate_usage;
 mod readers;
 mod search;
 mod statistics;

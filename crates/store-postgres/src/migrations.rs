@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_blocked_emails_as_holders",
         include_str!("../migrations/0004_blocked_emails_as_holders.sql"),
     ),
+    ("0005_access", include_str!("../migrations/0005_access.sql")),
 ];
 
 /// The lock every node takes around migrations (per schema, so several

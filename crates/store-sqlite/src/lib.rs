@@ -15,6 +15,7 @@
 //! SQLite is one node's database: the store takes a lock file beside the
 //! database, and a second Spoke on the same file refuses to start.
 
+mod access;
 mod connection;
 mod contacts;
 mod lock;
@@ -28,6 +29,8 @@ use connection::Connections;
 use contacts::PlannedWrite;
 use lock::DatabaseLock;
 use search_index::SearchIndexes;
+use spoke_domain::access::limits::MemoryCounter;
+use spoke_domain::access::StoredCredential;
 use spoke_domain::ids::PortalId;
 use spoke_domain::property::PropertySchema;
 use spoke_domain::{Error, Result};
@@ -105,10 +108,12 @@ struct Inner {
     connections: Connections,
     /// Property schemas per portal, dropped whenever a definition changes.
     schemas: RwLock<HashMap<PortalId, Arc<PropertySchema>>>,
-    /// Known token hashes: authentication is on every request's path, and
-    /// a hit here saves a read transaction. Tokens are never deleted today;
-    /// whatever revokes one must also remove it here.
-    tokens: RwLock<HashMap<[u8; 32], PortalId>>,
+    /// Known credentials by digest: authentication is on every request's
+    /// path, and a hit here saves a read transaction. Whatever changes a
+    /// portal's credentials or limits drops that portal's entries.
+    credentials: RwLock<HashMap<[u8; 32], StoredCredential>>,
+    /// Rate-limited calls, counted in this process (one node per database).
+    counter: Arc<MemoryCounter>,
     /// The search index of every portal.
     indexes: Arc<SearchIndexes>,
     /// Released last, once every connection is closed.
@@ -148,7 +153,8 @@ impl SqliteStore {
                 builder: Mutex::new(None),
                 connections,
                 schemas: RwLock::new(HashMap::new()),
-                tokens: RwLock::new(HashMap::new()),
+                credentials: RwLock::new(HashMap::new()),
+                counter: access::new_counter(),
                 indexes: Arc::new(SearchIndexes::default()),
                 _lock: lock,
             }),

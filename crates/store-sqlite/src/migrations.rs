@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_blocked_emails_as_holders",
         include_str!("../migrations/0004_blocked_emails_as_holders.sql"),
     ),
+    ("0005_access", include_str!("../migrations/0005_access.sql")),
 ];
 
 /// Applies the migrations the database lacks. When the database records a

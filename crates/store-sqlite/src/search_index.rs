@@ -130,6 +130,11 @@ impl SearchIndexes {
         }
     }
 
+    /// Forgets a deleted portal's index.
+    pub fn remove(&self, portal: PortalId) {
+        self.slots().remove(&portal);
+    }
+
     /// Applies a committed write (called in commit order, under the writer).
     pub fn apply_rows(&self, portal: PortalId, schema: &Arc<PropertySchema>, rows: Vec<RowChange>) {
         if !rows.is_empty() {

@@ -2,8 +2,8 @@
 //! write-ahead log, and the log's pages reach the database file without a
 //! writer doing it.
 
+use spoke_domain::access::secrets::digest as token_hash;
 use spoke_domain::contact::{ChangeSource, ContactWrite, PropertyChanges};
-use spoke_domain::crm::token_hash;
 use spoke_domain::store::{BatchMode, ContactOp, ContactStore, PortalStore};
 use spoke_domain::time::Timestamp;
 use spoke_store_sqlite::{SqliteOptions, SqliteStore};

@@ -1,8 +1,8 @@
 //! Opening a database: one Spoke per file, a newer schema refused, and the
 //! search index built in the background while writes go on.
 
+use spoke_domain::access::secrets::digest as token_hash;
 use spoke_domain::contact::{ChangeSource, ContactWrite, PropertyChanges};
-use spoke_domain::crm::token_hash;
 use spoke_domain::search::{FilterInput, SearchInput, SearchRequest};
 use spoke_domain::store::{BatchMode, ContactOp, ContactStore, PortalStore, PropertyStore};
 use spoke_domain::time::Timestamp;

@@ -2,8 +2,8 @@
 //! batches and listings.
 
 use crate::{default_portal, email, write};
+use spoke_domain::access::secrets::digest as token_hash;
 use spoke_domain::contact::{ChangeKind, ContactLookup, ContactWrite};
-use spoke_domain::crm::token_hash;
 use spoke_domain::ids::ContactId;
 use spoke_domain::property::{FieldType, PropertyDefinition, PropertyGroup, PropertyType};
 use spoke_domain::store::{
@@ -26,61 +26,34 @@ pub async fn default_portal_is_created_once(store: Arc<dyn Store>) {
     assert!(!second.created);
     assert_eq!(first.portal, second.portal);
     // Only the token generated for the new portal was registered.
-    assert_eq!(
-        store.portal_for_token(token_hash("first")).await.unwrap(),
-        Some(first.portal)
-    );
-    assert_eq!(
-        store.portal_for_token(token_hash("second")).await.unwrap(),
-        None
-    );
+    assert_eq!(crate::portal_of(&store, "first").await, Some(first.portal));
+    assert_eq!(crate::portal_of(&store, "second").await, None);
     // A chosen token is registered on any start.
     store
         .ensure_default_portal(Some(token_hash("chosen")), token_hash("third"))
         .await
         .unwrap();
-    assert_eq!(
-        store.portal_for_token(token_hash("chosen")).await.unwrap(),
-        Some(first.portal)
-    );
-    assert_eq!(
-        store.portal_for_token(token_hash("third")).await.unwrap(),
-        None
-    );
+    assert_eq!(crate::portal_of(&store, "chosen").await, Some(first.portal));
+    assert_eq!(crate::portal_of(&store, "third").await, None);
     let schema = store.property_schema(first.portal).await.unwrap();
     assert!(schema.get("email").is_some() && schema.get("hs_object_id").is_some());
 }
 
 pub async fn tokens_resolve_to_their_portal_only(store: Arc<dyn Store>) {
     let a = default_portal(&store).await;
-    let b = store
-        .create_portal("B", token_hash("token-b"))
-        .await
-        .unwrap();
+    let b = crate::new_portal(&store, "B", "token-b").await;
     assert_ne!(a, b);
     assert_eq!(
-        store
-            .portal_for_token(token_hash("suite-default-token"))
-            .await
-            .unwrap(),
+        crate::portal_of(&store, "suite-default-token").await,
         Some(a)
     );
-    assert_eq!(
-        store.portal_for_token(token_hash("token-b")).await.unwrap(),
-        Some(b)
-    );
-    assert_eq!(
-        store.portal_for_token(token_hash("unknown")).await.unwrap(),
-        None
-    );
+    assert_eq!(crate::portal_of(&store, "token-b").await, Some(b));
+    assert_eq!(crate::portal_of(&store, "unknown").await, None);
 }
 
 pub async fn contact_ids_are_monotonic_per_portal(store: Arc<dyn Store>) {
     let a = default_portal(&store).await;
-    let b = store
-        .create_portal("B", token_hash("token-b"))
-        .await
-        .unwrap();
+    let b = crate::new_portal(&store, "B", "token-b").await;
     let a1 = store
         .create_contact(a, write(&[("firstname", "x")]))
         .await
@@ -317,10 +290,7 @@ pub async fn every_write_is_recorded_with_history_and_outbox(store: Arc<dyn Stor
 
 pub async fn portals_are_isolated(store: Arc<dyn Store>) {
     let a = default_portal(&store).await;
-    let b = store
-        .create_portal("B", token_hash("token-b"))
-        .await
-        .unwrap();
+    let b = crate::new_portal(&store, "B", "token-b").await;
     let c = store
         .create_contact(a, write(&[("email", "a@example.com")]))
         .await
@@ -726,10 +696,7 @@ pub async fn merges_are_audited_through_later_merges(store: Arc<dyn Store>) {
         .collect();
     assert_eq!(on_c, vec![(a, b, 1_000), (b, c, 2_000)]);
     // Another portal sees none of it.
-    let other = store
-        .create_portal("Other", token_hash("other-token"))
-        .await
-        .unwrap();
+    let other = crate::new_portal(&store, "Other", "other-token").await;
     assert!(store.merge_audits(other, &[c]).await.unwrap()[&c].is_empty());
     // A GDPR delete of the survivor forgets the merges too.
     store.gdpr_delete(p, &ContactLookup::Id(c)).await.unwrap();

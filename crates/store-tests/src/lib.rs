@@ -8,18 +8,22 @@
 //! whatever must outlive it ([`Fixture`]), or `None` when the backend is
 //! not available here (it then says so, loudly, and the case is skipped).
 
+mod access;
 mod basics;
 mod concurrency;
 mod lifecycle;
 mod search;
 
+pub use access::*;
 pub use basics::*;
 pub use concurrency::*;
 pub use lifecycle::*;
 pub use search::*;
 
+use spoke_domain::access::portals::{NewPortal, NewPrivateApp};
+use spoke_domain::access::secrets::digest as token_hash;
+use spoke_domain::access::Scopes;
 use spoke_domain::contact::{ChangeSource, ContactLookup, ContactWrite, PropertyChanges};
-use spoke_domain::crm::token_hash;
 use spoke_domain::ids::PortalId;
 use spoke_domain::store::Store;
 use spoke_domain::time::Timestamp;
@@ -75,6 +79,13 @@ macro_rules! store_suite {
             concurrent_writers_never_share_a_unique_value,
             concurrent_creates_never_share_an_id,
             concurrent_updates_of_one_contact_lose_nothing,
+            portals_are_created_listed_and_limited,
+            a_deleted_portal_leaves_nothing_reachable,
+            credentials_carry_their_kind_app_scopes_and_terms,
+            oauth_codes_buy_tokens_once,
+            concurrent_redemptions_of_a_code_buy_tokens_once,
+            admin_tokens_and_sessions,
+            rate_counts_hold_across_takers,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -118,4 +129,32 @@ pub(crate) fn email(value: &str) -> ContactLookup {
         property: "email".into(),
         key: value.to_lowercase(),
     }
+}
+
+/// A portal created with a private app holding every scope, reachable with
+/// `token`.
+pub(crate) async fn new_portal(store: &Arc<dyn Store>, name: &str, token: &str) -> PortalId {
+    store
+        .create_portal(NewPortal {
+            name: Some(name.to_string()),
+            tier: Default::default(),
+            first_app: NewPrivateApp {
+                name: "first".into(),
+                scopes: Scopes::all(),
+                token_hash: token_hash(token),
+            },
+        })
+        .await
+        .unwrap()
+        .0
+        .id
+}
+
+/// The portal a token reaches.
+pub(crate) async fn portal_of(store: &Arc<dyn Store>, token: &str) -> Option<PortalId> {
+    store
+        .credential(token_hash(token))
+        .await
+        .unwrap()
+        .map(|c| c.portal)
 }

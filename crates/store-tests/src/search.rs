@@ -5,7 +5,6 @@
 use crate::basics::custom;
 use crate::{default_portal, write};
 use spoke_domain::contact::ContactLookup;
-use spoke_domain::crm::token_hash;
 use spoke_domain::ids::{ContactId, PortalId};
 use spoke_domain::property::{FieldType, PropertyType};
 use spoke_domain::search::{FilterInput, SearchInput, SearchRequest, SortInput};
@@ -181,10 +180,7 @@ pub async fn search_sees_every_returned_write(store: Arc<dyn Store>) {
     .await;
     assert_eq!(annie, [created.id.0], "a create is found at once");
     // Another portal with the same values finds only its own.
-    let other = store
-        .create_portal("Other", token_hash("other"))
-        .await
-        .unwrap();
+    let other = crate::new_portal(&store, "Other", "other").await;
     store
         .create_contact(other, write(&[("firstname", "Annie")]))
         .await

@@ -1,13 +1,19 @@
-//! HubSpot's v3 error body for every failure: domain errors, malformed
-//! requests, unknown routes, wrong methods and panics alike. Only this
-//! module maps categories to HTTP status codes.
+//! Every failure a handler or layer returns, and its rendering: the v3
+//! body, the legacy v1 body ([`v1`]) or HubSpot's 429 body, chosen in one
+//! place by the API family of the request's path. Only this module maps
+//! categories to HTTP status codes.
 
+pub mod v1;
+
+use crate::pipeline::family::{family, Family};
 use crate::request_context::correlation_id;
 use crate::wire::json;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::Value;
+use spoke_domain::access::limits::Policy;
 use spoke_domain::error::{Category, ErrorDetail, PropertyProblem};
 use spoke_domain::Error;
 use std::any::Any;
@@ -34,7 +40,11 @@ pub fn status_of(category: Category) -> StatusCode {
         Category::ValidationError => StatusCode::BAD_REQUEST,
         Category::ObjectNotFound => StatusCode::NOT_FOUND,
         Category::Conflict | Category::ObjectAlreadyExists => StatusCode::CONFLICT,
-        Category::InvalidAuthentication => StatusCode::UNAUTHORIZED,
+        Category::InvalidAuthentication | Category::ExpiredAuthentication => {
+            StatusCode::UNAUTHORIZED
+        }
+        Category::MissingScopes => StatusCode::FORBIDDEN,
+        Category::RateLimits => StatusCode::TOO_MANY_REQUESTS,
         Category::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         Category::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
@@ -52,7 +62,12 @@ pub struct ErrorBody {
     pub errors: Vec<ErrorDetailBody>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub context: BTreeMap<String, Vec<String>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub links: BTreeMap<String, String>,
 }
+
+/// HubSpot's page on scopes, linked from every 403.
+pub const SCOPES_LINK: &str = "https://developers.hubspot.com/scopes";
 
 /// The v3 `ErrorDetail` schema.
 #[derive(Serialize)]
@@ -117,6 +132,7 @@ impl ApiError {
             category: category.as_str(),
             errors: Vec::new(),
             context: BTreeMap::new(),
+            links: BTreeMap::new(),
         };
         match self {
             ApiError::Domain(err) => {
@@ -175,10 +191,25 @@ impl ApiError {
                             "An internal error occurred. Quote the correlationId when reporting it."
                                 .into();
                     }
+                    Error::MissingScopes(required) => {
+                        out.errors = vec![ErrorDetailBody {
+                            message: "One or more of the following scopes are required.".into(),
+                            code: None,
+                            location: None,
+                            context: BTreeMap::from([(
+                                "requiredGranularScopes".to_string(),
+                                required,
+                            )]),
+                        }];
+                        out.links =
+                            BTreeMap::from([("scopes".to_string(), SCOPES_LINK.to_string())]);
+                    }
                     Error::NotFound(_)
                     | Error::Conflict(_)
                     | Error::AlreadyExists(_)
-                    | Error::Unauthenticated(_) => {}
+                    | Error::Unauthenticated(_)
+                    | Error::Expired { .. }
+                    | Error::RateLimited(_) => {}
                 }
                 (status, out)
             }
@@ -243,37 +274,79 @@ impl StandardError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, mut body) = self.parts();
-        body.correlation_id = correlation_id().to_string();
-        json(status, &body)
+        render(self, Vec::new())
     }
 }
 
-/// In the shape of the API the path belongs to: v1 or v3.
-fn in_shape_of(path: &str, err: ApiError) -> Response {
-    if crate::legacy::is_legacy(path) {
-        crate::legacy::error::V1Error::new(err).into_response()
-    } else {
-        err.into_response()
+/// An error in the shape of the request's API family, with the fields the
+/// v1 body adds for some errors.
+pub(crate) fn render(err: ApiError, extra: Vec<(&'static str, Value)>) -> Response {
+    if let ApiError::Domain(Error::RateLimited(policy)) = &err {
+        return rate_limited(policy, &err);
     }
+    match family() {
+        Family::V1 => v1::render_v1(err, extra),
+        Family::V3 | Family::OAuth | Family::Admin => {
+            let (status, mut body) = err.parts();
+            body.correlation_id = correlation_id().to_string();
+            json(status, &body)
+        }
+    }
+}
+
+/// HubSpot's 429 body, the same for every API: `policyName` and the
+/// message are what the official clients' retry logic reads.
+fn rate_limited(policy: &Policy, err: &ApiError) -> Response {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct RateLimited<'a> {
+        status: &'static str,
+        message: String,
+        error_type: &'static str,
+        correlation_id: &'a str,
+        policy_name: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group_name: Option<&'a str>,
+        request_id: &'a str,
+    }
+    let id = correlation_id().to_string();
+    let (policy_name, group_name) = match policy {
+        Policy::TenSecondly { group } => ("TEN_SECONDLY_ROLLING", Some(group.as_str())),
+        Policy::Daily => ("DAILY", None),
+        Policy::Secondly => ("SECONDLY", None),
+    };
+    let message = match err {
+        ApiError::Domain(e) => e.to_string(),
+        _ => String::new(),
+    };
+    json(
+        StatusCode::TOO_MANY_REQUESTS,
+        &RateLimited {
+            status: "error",
+            message,
+            error_type: "RATE_LIMIT",
+            correlation_id: &id,
+            policy_name,
+            group_name,
+            request_id: &id,
+        },
+    )
 }
 
 pub async fn route_not_found(request: Request) -> Response {
-    let path = request.uri().path().to_string();
-    let err = ApiError::RouteNotFound {
+    ApiError::RouteNotFound {
         method: request.method().clone(),
-        path: path.clone(),
-    };
-    in_shape_of(&path, err)
+        path: request.uri().path().to_string(),
+    }
+    .into_response()
 }
 
 pub async fn method_not_allowed(request: Request) -> Response {
-    let path = request.uri().path().to_string();
-    let err = ApiError::MethodNotAllowed {
+    ApiError::MethodNotAllowed {
         method: request.method().clone(),
-        path: path.clone(),
-    };
-    in_shape_of(&path, err)
+        path: request.uri().path().to_string(),
+    }
+    .into_response()
 }
 
 /// A panic becomes HubSpot's 500 body; the panic message is logged, not sent.

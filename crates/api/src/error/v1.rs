@@ -1,22 +1,19 @@
 //! The legacy v1 error body: `status`, `message`, `correlationId`,
 //! `requestId`, plus what HubSpot adds for the error at hand
-//! (`validationResults` for refused property values).
+//! (`validationResults` for refused property values, `errors` and `links`
+//! for missing scopes).
 
-use crate::error::{validation_results, ApiError};
-use crate::extract::{JsonBody, Path, Portal};
+use super::{render, validation_results, ApiError};
 use crate::request_context::correlation_id;
 use crate::wire::json;
-use crate::AppState;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use spoke_domain::error::PropertyProblem;
 use spoke_domain::Error;
 
-/// An error rendered in the v1 shape, with the fields HubSpot adds for
-/// some errors (`error`, `identityProfile`, `failureMessages`, ...).
+/// An error with the fields HubSpot's v1 bodies add for some errors
+/// (`error`, `identityProfile`, `failureMessages`, ...). Rendered like any
+/// other error: in the v1 shape on v1 paths.
 #[derive(Debug)]
 pub struct V1Error {
     error: ApiError,
@@ -58,6 +55,12 @@ impl From<Error> for V1Error {
     }
 }
 
+impl IntoResponse for V1Error {
+    fn into_response(self) -> Response {
+        render(self.error, self.extra)
+    }
+}
+
 /// The v1 message of a domain error where it differs from v3's.
 fn v1_message(err: &Error) -> Option<String> {
     match err {
@@ -66,62 +69,43 @@ fn v1_message(err: &Error) -> Option<String> {
     }
 }
 
-impl IntoResponse for V1Error {
-    fn into_response(self) -> Response {
-        let problems: Option<Vec<PropertyProblem>> = match &self.error {
-            ApiError::Domain(Error::InvalidPropertyValues(p)) => Some(p.clone()),
-            _ => None,
-        };
-        let message = self.domain().and_then(v1_message);
-        let (status, body) = self.error.parts();
-        let id = correlation_id().to_string();
-        let mut out = Map::new();
-        out.insert("status".into(), "error".into());
-        out.insert("message".into(), message.unwrap_or(body.message).into());
-        out.insert("correlationId".into(), id.clone().into());
-        if let Some(problems) = problems {
-            let results = serde_json::to_value(validation_results(&problems)).unwrap_or_default();
-            out.insert("validationResults".into(), results);
-        }
-        for (key, value) in self.extra {
-            out.insert(key.into(), value);
-        }
-        // HubSpot's legacy bodies carry a second id; Spoke has one id per
-        // request and gives it under both names.
-        out.insert("requestId".into(), id.into());
-        json(status, &Value::Object(out))
+/// The v1 body of an error.
+pub(super) fn render_v1(error: ApiError, extra: Vec<(&'static str, Value)>) -> Response {
+    let problems: Option<Vec<PropertyProblem>> = match &error {
+        ApiError::Domain(Error::InvalidPropertyValues(p)) => Some(p.clone()),
+        _ => None,
+    };
+    let message = match &error {
+        ApiError::Domain(err) => v1_message(err),
+        _ => None,
+    };
+    let (status, body) = error.parts();
+    let id = correlation_id().to_string();
+    let mut out = Map::new();
+    out.insert("status".into(), "error".into());
+    out.insert("message".into(), message.unwrap_or(body.message).into());
+    out.insert("correlationId".into(), id.clone().into());
+    if let Some(problems) = problems {
+        let results = serde_json::to_value(validation_results(&problems)).unwrap_or_default();
+        out.insert("validationResults".into(), results);
     }
-}
-
-/// The portal of the bearer token, failing in the v1 shape.
-pub struct V1Portal(pub spoke_domain::ids::PortalId);
-
-impl FromRequestParts<AppState> for V1Portal {
-    type Rejection = V1Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, V1Error> {
-        Ok(V1Portal(Portal::from_request_parts(parts, state).await?.0))
+    // Missing scopes: the same details as v3, so a v1 client can tell which.
+    if !body.links.is_empty() {
+        out.insert("category".into(), body.category.into());
+        out.insert(
+            "errors".into(),
+            serde_json::to_value(&body.errors).unwrap_or_default(),
+        );
+        out.insert(
+            "links".into(),
+            serde_json::to_value(&body.links).unwrap_or_default(),
+        );
     }
-}
-
-/// Path parameters, failing in the v1 shape.
-pub struct V1Path<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for V1Path<T> {
-    type Rejection = V1Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, V1Error> {
-        Ok(V1Path(Path::<T>::from_request_parts(parts, state).await?.0))
+    for (key, value) in extra {
+        out.insert(key.into(), value);
     }
-}
-
-/// A JSON body, failing in the v1 shape.
-pub struct V1Json<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for V1Json<T> {
-    type Rejection = V1Error;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, V1Error> {
-        Ok(V1Json(JsonBody::<T>::from_request(request, state).await?.0))
-    }
+    // HubSpot's legacy bodies carry a second id; Spoke has one id per
+    // request and gives it under both names.
+    out.insert("requestId".into(), id.into());
+    json(status, &Value::Object(out))
 }

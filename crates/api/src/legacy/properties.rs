@@ -1,8 +1,9 @@
 //! Legacy contact properties and groups: `/properties/v1/contacts/...`,
 //! in the v1 shapes (bare arrays, `displayName`, ms timestamps).
 
-use super::error::{V1Error, V1Json, V1Path, V1Portal};
+use crate::error::v1::V1Error;
 use crate::extract::QueryParams;
+use crate::extract::{JsonBody, Path, Portal};
 use crate::wire::json;
 use crate::AppState;
 use axum::extract::State;
@@ -247,7 +248,7 @@ impl From<V1GroupInput> for GroupInput {
 /// `GET /properties/v1/contacts/properties`: a bare array.
 async fn list_properties(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
+    Portal(portal): Portal,
 ) -> Result<Response, V1Error> {
     let all: Vec<V1Property> = state
         .crm
@@ -263,8 +264,8 @@ async fn list_properties(
 /// exists.
 async fn create_property(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Json(input): V1Json<V1PropertyInput>,
+    Portal(portal): Portal,
+    JsonBody(input): JsonBody<V1PropertyInput>,
 ) -> Result<Response, V1Error> {
     let def = state.crm.create_property(portal, &input.into()).await?;
     Ok(json(StatusCode::OK, &V1Property::from(&def)))
@@ -273,8 +274,8 @@ async fn create_property(
 /// `GET /properties/v1/contacts/properties/named/:name`
 async fn get_property(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(name): V1Path<String>,
+    Portal(portal): Portal,
+    Path(name): Path<String>,
 ) -> Result<Response, V1Error> {
     let def = state.crm.get_property(portal, &name, false).await?;
     Ok(json(StatusCode::OK, &V1Property::from(&def)))
@@ -283,9 +284,9 @@ async fn get_property(
 /// `PUT /properties/v1/contacts/properties/named/:name`
 async fn update_property(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(name): V1Path<String>,
-    V1Json(input): V1Json<V1PropertyInput>,
+    Portal(portal): Portal,
+    Path(name): Path<String>,
+    JsonBody(input): JsonBody<V1PropertyInput>,
 ) -> Result<Response, V1Error> {
     let def = state
         .crm
@@ -297,8 +298,8 @@ async fn update_property(
 /// `DELETE /properties/v1/contacts/properties/named/:name`: 204.
 async fn delete_property(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(name): V1Path<String>,
+    Portal(portal): Portal,
+    Path(name): Path<String>,
 ) -> Result<Response, V1Error> {
     // v1 clients expect a 404 for a name that is not (or no longer) there.
     state.crm.get_property(portal, &name, false).await?;
@@ -309,7 +310,7 @@ async fn delete_property(
 /// `GET /properties/v1/contacts/groups[?includeProperties=true]`
 async fn list_groups(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
+    Portal(portal): Portal,
     query: QueryParams,
 ) -> Result<Response, V1Error> {
     let include = query.bool("includeProperties")?.unwrap_or(false);
@@ -340,8 +341,8 @@ async fn list_groups(
 /// `POST /properties/v1/contacts/groups`
 async fn create_group(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Json(input): V1Json<V1GroupInput>,
+    Portal(portal): Portal,
+    JsonBody(input): JsonBody<V1GroupInput>,
 ) -> Result<Response, V1Error> {
     let group = state.crm.create_group(portal, &input.into()).await?;
     Ok(json(StatusCode::OK, &V1Group::new(&group, None)))
@@ -350,8 +351,8 @@ async fn create_group(
 /// `GET /properties/v1/contacts/groups/named/:name`
 async fn get_group(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(name): V1Path<String>,
+    Portal(portal): Portal,
+    Path(name): Path<String>,
 ) -> Result<Response, V1Error> {
     let group = state.crm.get_group(portal, &name).await?;
     Ok(json(StatusCode::OK, &V1Group::new(&group, None)))
@@ -360,9 +361,9 @@ async fn get_group(
 /// `PUT /properties/v1/contacts/groups/named/:name`
 async fn update_group(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(name): V1Path<String>,
-    V1Json(input): V1Json<V1GroupInput>,
+    Portal(portal): Portal,
+    Path(name): Path<String>,
+    JsonBody(input): JsonBody<V1GroupInput>,
 ) -> Result<Response, V1Error> {
     let group = state.crm.update_group(portal, &name, &input.into()).await?;
     Ok(json(StatusCode::OK, &V1Group::new(&group, None)))
@@ -371,8 +372,8 @@ async fn update_group(
 /// `DELETE /properties/v1/contacts/groups/named/:name`: 204.
 async fn delete_group(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(name): V1Path<String>,
+    Portal(portal): Portal,
+    Path(name): Path<String>,
 ) -> Result<Response, V1Error> {
     state.crm.archive_group(portal, &name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

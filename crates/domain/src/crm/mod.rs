@@ -16,7 +16,6 @@ use crate::error::{Error, Result};
 use crate::ids::{ContactId, PortalId};
 use crate::property::PropertySchema;
 use crate::store::Store;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// Largest page of a contact listing.
@@ -53,30 +52,6 @@ pub struct ContactPage {
     pub next_after: Option<ContactId>,
 }
 
-/// Tokens are stored only as their SHA-256 digest. A lookup by digest leaks
-/// nothing useful through timing: matching a digest prefix says nothing
-/// about the token.
-pub fn token_hash(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
-/// A new private-app access token, shaped like HubSpot's (`pat-na1-<uuid>`,
-/// 122 random bits).
-pub fn generate_token() -> String {
-    format!("pat-na1-{}", uuid::Uuid::new_v4())
-}
-
-/// A token a user chose (for scripts and CI) must look like a bearer token.
-pub fn validate_chosen_token(token: &str) -> Result<(), String> {
-    if token.len() < 16 || token.len() > 512 {
-        return Err("an access token must be 16 to 512 characters long".into());
-    }
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("an access token may contain only printable ASCII without spaces".into());
-    }
-    Ok(())
-}
-
 #[derive(Clone)]
 pub struct Crm {
     store: Arc<dyn Store>,
@@ -87,20 +62,14 @@ impl Crm {
         Crm { store }
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
-    /// The portal a bearer token belongs to.
-    pub async fn authenticate(&self, token: &str) -> Result<PortalId> {
-        self.store
-            .portal_for_token(token_hash(token))
-            .await?
-            .ok_or_else(|| {
-                Error::Unauthenticated(
-                    "The access token used to make this call is not valid. Check that it was copied in full and belongs to this Spoke server.".into(),
-                )
-            })
+    /// The contact a lookup finds, active or (with `archived`) archived.
+    pub async fn find_contact(
+        &self,
+        portal: PortalId,
+        lookup: &crate::contact::ContactLookup,
+        archived: bool,
+    ) -> Result<Option<Contact>> {
+        self.store.find_contact(portal, lookup, archived).await
     }
 
     pub async fn schema(&self, portal: PortalId) -> Result<Arc<PropertySchema>> {
@@ -121,31 +90,5 @@ impl Crm {
             return Ok(schema);
         }
         self.store.reload_property_schema(portal).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_tokens_look_like_hubspot_private_app_tokens() {
-        let token = generate_token();
-        assert!(token.starts_with("pat-na1-"));
-        assert_eq!(token.len(), "pat-na1-".len() + 36);
-        assert_ne!(token, generate_token());
-        assert!(validate_chosen_token(&token).is_ok());
-    }
-
-    #[test]
-    fn chosen_tokens_must_be_plausible() {
-        assert!(validate_chosen_token("short").is_err());
-        assert!(validate_chosen_token("has a space in it here").is_err());
-        assert!(validate_chosen_token(&"x".repeat(513)).is_err());
-    }
-
-    #[test]
-    fn token_hash_is_sha256() {
-        assert_eq!(token_hash("abc")[..4], [0xba, 0x78, 0x16, 0xbf],);
     }
 }

@@ -4,9 +4,10 @@
 //! failing input as HubSpot does (`invalidEmails`, `failureMessages`).
 
 use super::wire::{input_values, PropertyValue};
+use crate::error::v1::V1Error;
 use crate::error::validation_results;
 use crate::extract::QueryParams;
-use crate::legacy::error::{V1Error, V1Json, V1Portal};
+use crate::extract::{JsonBody, Portal};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -39,9 +40,9 @@ fn text_of(value: Value) -> Option<String> {
 
 pub async fn create_or_update(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
+    Portal(portal): Portal,
     query: QueryParams,
-    V1Json(items): V1Json<Vec<BatchItem>>,
+    JsonBody(items): JsonBody<Vec<BatchItem>>,
 ) -> Result<Response, V1Error> {
     let source = ChangeSource {
         source_id: query.get("auditId").map(str::to_string),

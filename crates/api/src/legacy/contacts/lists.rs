@@ -4,8 +4,9 @@
 
 use super::wire::V1Selection;
 use super::{base_url, render, ReadOptions, LISTING};
+use crate::error::v1::V1Error;
+use crate::extract::Portal;
 use crate::extract::QueryParams;
-use crate::legacy::error::{V1Error, V1Portal};
 use crate::wire::json;
 use crate::AppState;
 use axum::extract::State;
@@ -47,7 +48,7 @@ pub(super) fn offset(query: &QueryParams, key: &str) -> Result<Option<i64>, Erro
 /// `GET /contacts/v1/lists/all/contacts/all`
 pub async fn all(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
+    Portal(portal): Portal,
     query: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, V1Error> {
@@ -139,7 +140,7 @@ async fn recent(
 /// every contact.)
 pub async fn recently_updated(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
+    Portal(portal): Portal,
     query: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, V1Error> {
@@ -149,7 +150,7 @@ pub async fn recently_updated(
 /// `GET /contacts/v1/lists/all/contacts/recent`: newest creation first.
 pub async fn recently_created(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
+    Portal(portal): Portal,
     query: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, V1Error> {

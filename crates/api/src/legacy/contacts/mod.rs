@@ -9,7 +9,7 @@ mod search;
 mod secondary_emails;
 mod wire;
 
-use super::error::V1Error;
+use crate::error::v1::V1Error;
 use crate::extract::QueryParams;
 use crate::AppState;
 use axum::http::header::HOST;
@@ -205,7 +205,6 @@ async fn v1_error(state: &AppState, portal: PortalId, err: Error) -> V1Error {
     };
     let holder = state
         .crm
-        .store()
         .find_contact(portal, &ContactLookup::Id(*existing_id), false)
         .await;
     let error = V1Error::from(err).with("error", "CONTACT_EXISTS".into());

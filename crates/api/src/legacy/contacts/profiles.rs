@@ -3,8 +3,9 @@
 
 use super::wire::{input_values, PropertiesBody, V1Selection};
 use super::{base_url, not_found, render, v1_error, vid, ReadOptions, PROFILE};
+use crate::error::v1::V1Error;
 use crate::extract::QueryParams;
-use crate::legacy::error::{V1Error, V1Json, V1Path, V1Portal};
+use crate::extract::{JsonBody, Path, Portal};
 use crate::wire::json;
 use crate::AppState;
 use axum::extract::State;
@@ -42,7 +43,6 @@ async fn find(
 ) -> Result<Contact, Error> {
     state
         .crm
-        .store()
         .find_contact(portal, lookup, false)
         .await?
         .ok_or_else(not_found)
@@ -67,9 +67,9 @@ async fn profile(
 /// `POST /contacts/v1/contact`: 200 with the new contact.
 pub async fn create(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
+    Portal(portal): Portal,
     headers: HeaderMap,
-    V1Json(body): V1Json<PropertiesBody>,
+    JsonBody(body): JsonBody<PropertiesBody>,
 ) -> Result<Response, V1Error> {
     let values = input_values(body.properties);
     let contact = match state
@@ -86,8 +86,8 @@ pub async fn create(
 /// `GET /contacts/v1/contact/vid/:vid/profile`
 pub async fn get_by_vid(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(id): V1Path<String>,
+    Portal(portal): Portal,
+    Path(id): Path<String>,
     query: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, V1Error> {
@@ -98,8 +98,8 @@ pub async fn get_by_vid(
 /// `GET /contacts/v1/contact/email/:email/profile` (secondary emails too).
 pub async fn get_by_email(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(email): V1Path<String>,
+    Portal(portal): Portal,
+    Path(email): Path<String>,
     query: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, V1Error> {
@@ -110,8 +110,8 @@ pub async fn get_by_email(
 /// `GET /contacts/v1/contact/utk/:utk/profile`: by the `hubspotutk` value.
 pub async fn get_by_utk(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(utk): V1Path<String>,
+    Portal(portal): Portal,
+    Path(utk): Path<String>,
     query: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, V1Error> {
@@ -141,9 +141,9 @@ async fn update(
 /// `POST /contacts/v1/contact/vid/:vid/profile`: 204.
 pub async fn update_by_vid(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(id): V1Path<String>,
-    V1Json(body): V1Json<PropertiesBody>,
+    Portal(portal): Portal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PropertiesBody>,
 ) -> Result<Response, V1Error> {
     update(&state, portal, ContactLookup::Id(vid(&id)?), body).await
 }
@@ -151,9 +151,9 @@ pub async fn update_by_vid(
 /// `POST /contacts/v1/contact/email/:email/profile`: 204.
 pub async fn update_by_email(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(email): V1Path<String>,
-    V1Json(body): V1Json<PropertiesBody>,
+    Portal(portal): Portal,
+    Path(email): Path<String>,
+    JsonBody(body): JsonBody<PropertiesBody>,
 ) -> Result<Response, V1Error> {
     update(&state, portal, by_email(&email), body).await
 }
@@ -162,9 +162,9 @@ pub async fn update_by_email(
 /// reads by utk only; Spoke updates by utk too, as by vid and email.)
 pub async fn update_by_utk(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(utk): V1Path<String>,
-    V1Json(body): V1Json<PropertiesBody>,
+    Portal(portal): Portal,
+    Path(utk): Path<String>,
+    JsonBody(body): JsonBody<PropertiesBody>,
 ) -> Result<Response, V1Error> {
     update(&state, portal, by_utk(&utk), body).await
 }
@@ -173,9 +173,9 @@ pub async fn update_by_utk(
 /// `{"vid": N, "isNew": bool}`.
 pub async fn create_or_update(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(email): V1Path<String>,
-    V1Json(body): V1Json<PropertiesBody>,
+    Portal(portal): Portal,
+    Path(email): Path<String>,
+    JsonBody(body): JsonBody<PropertiesBody>,
 ) -> Result<Response, V1Error> {
     let values = input_values(body.properties);
     match state
@@ -194,8 +194,8 @@ pub async fn create_or_update(
 /// `DELETE /contacts/v1/contact/vid/:vid`: archives, as v3's DELETE does.
 pub async fn delete(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(id): V1Path<String>,
+    Portal(portal): Portal,
+    Path(id): Path<String>,
 ) -> Result<Response, V1Error> {
     let id = vid(&id)?;
     // Only a contact that is there can be deleted; a merged vid names the
@@ -248,21 +248,21 @@ async fn keyed(
 /// also returns deleted (archived) contacts.
 pub async fn get_by_vids(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
+    Portal(portal): Portal,
     query: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, V1Error> {
     let vids = query.list("vid");
     check_batch_read(vids.len(), "vid")?;
     let include_deletes = query.bool("includeDeletes")?.unwrap_or(false);
-    let store = state.crm.store();
+    let crm = &state.crm;
     let mut found = Vec::new();
     for text in vids {
         let Ok(id) = vid(&text) else { continue };
         let lookup = ContactLookup::Id(id);
-        let mut contact = store.find_contact(portal, &lookup, false).await?;
+        let mut contact = crm.find_contact(portal, &lookup, false).await?;
         if contact.is_none() && include_deletes {
-            contact = store.find_contact(portal, &lookup, true).await?;
+            contact = crm.find_contact(portal, &lookup, true).await?;
         }
         if let Some(contact) = contact {
             found.push((id.0.to_string(), contact));
@@ -275,7 +275,7 @@ pub async fn get_by_vids(
 /// keyed by vid; unknown emails are left out.
 pub async fn get_by_emails(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
+    Portal(portal): Portal,
     query: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, V1Error> {
@@ -285,7 +285,6 @@ pub async fn get_by_emails(
     for email in emails {
         if let Some(contact) = state
             .crm
-            .store()
             .find_contact(portal, &by_email(&email), false)
             .await?
         {
@@ -308,9 +307,9 @@ pub struct MergeBody {
 /// the path's contact; 200 with the text `SUCCESS`.
 pub async fn merge(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(primary): V1Path<String>,
-    V1Json(body): V1Json<MergeBody>,
+    Portal(portal): Portal,
+    Path(primary): Path<String>,
+    JsonBody(body): JsonBody<MergeBody>,
 ) -> Result<Response, V1Error> {
     let secondary = match &body.vid_to_merge {
         Value::Number(n) => n.to_string(),

@@ -6,8 +6,9 @@
 use super::lists::{count, offset};
 use super::wire::V1Selection;
 use super::{base_url, render, ReadOptions, LISTING};
+use crate::error::v1::V1Error;
+use crate::extract::Portal;
 use crate::extract::QueryParams;
-use crate::legacy::error::{V1Error, V1Portal};
 use crate::wire::json;
 use crate::AppState;
 use axum::extract::State;
@@ -19,7 +20,7 @@ use spoke_domain::Error;
 
 pub async fn query(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
+    Portal(portal): Portal,
     query: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, V1Error> {

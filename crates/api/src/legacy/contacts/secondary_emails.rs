@@ -4,7 +4,8 @@
 //! is `{"portalId", "vid", "secondaryEmails"}`.
 
 use super::{not_found, v1_error, vid};
-use crate::legacy::error::{V1Error, V1Json, V1Path, V1Portal};
+use crate::error::v1::V1Error;
+use crate::extract::{JsonBody, Path, Portal};
 use crate::wire::json;
 use crate::AppState;
 use axum::extract::State;
@@ -30,7 +31,6 @@ fn answer(portal: PortalId, contact: &Contact) -> Response {
 async fn contact(state: &AppState, portal: PortalId, id: &str) -> Result<Contact, Error> {
     state
         .crm
-        .store()
         .find_contact(portal, &ContactLookup::Id(vid(id)?), false)
         .await?
         .ok_or_else(not_found)
@@ -61,8 +61,8 @@ fn not_secondary(email: &str) -> Error {
 /// `GET /contacts/v1/secondary-email/:vid`
 pub async fn list(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(id): V1Path<String>,
+    Portal(portal): Portal,
+    Path(id): Path<String>,
 ) -> Result<Response, V1Error> {
     Ok(answer(portal, &contact(&state, portal, &id).await?))
 }
@@ -70,8 +70,8 @@ pub async fn list(
 /// `PUT /contacts/v1/secondary-email/:vid/email/:email`: adds one.
 pub async fn add(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path((id, email)): V1Path<(String, String)>,
+    Portal(portal): Portal,
+    Path((id, email)): Path<(String, String)>,
 ) -> Result<Response, V1Error> {
     let contact = contact(&state, portal, &id).await?;
     let mut emails = contact.additional_emails();
@@ -92,9 +92,9 @@ pub struct ReplaceBody {
 /// `PATCH /contacts/v1/secondary-email/:vid`: replaces one.
 pub async fn replace(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path(id): V1Path<String>,
-    V1Json(body): V1Json<ReplaceBody>,
+    Portal(portal): Portal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReplaceBody>,
 ) -> Result<Response, V1Error> {
     let contact = contact(&state, portal, &id).await?;
     let mut emails = contact.additional_emails();
@@ -107,8 +107,8 @@ pub async fn replace(
 /// `DELETE /contacts/v1/secondary-email/:vid/email/:email`: removes one.
 pub async fn remove(
     State(state): State<AppState>,
-    V1Portal(portal): V1Portal,
-    V1Path((id, email)): V1Path<(String, String)>,
+    Portal(portal): Portal,
+    Path((id, email)): Path<(String, String)>,
 ) -> Result<Response, V1Error> {
     let contact = contact(&state, portal, &id).await?;
     let mut emails = contact.additional_emails();

@@ -1,0 +1,313 @@
+//! The admin commands (`spoke portals ...`, `spoke private-apps ...`,
+//! `spoke apps ...`, `spoke api-key ...`): calls to a running server's
+//! sandbox admin API, printed as a table or, with `--json`, as the server's
+//! JSON. They work the same against SQLite and against any node of a
+//! PostgreSQL cluster, since they only speak HTTP.
+
+use crate::cli::{
+    ApiKeyCommand, AppsCommand, Command, PortalsCommand, PrivateAppsCommand, ServerArgs,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// A failure to report, one line.
+#[derive(Debug)]
+pub struct CommandError(pub String);
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Runs an admin command; what to print on success.
+pub async fn run(command: Command) -> Result<String, CommandError> {
+    match command {
+        Command::Serve(_) => Err(CommandError("serve is not an admin command".into())),
+        Command::Portals { command, server } => portals(command, &server).await,
+        Command::PrivateApps { command, server } => private_apps(command, &server).await,
+        Command::Apps { command, server } => apps(command, &server).await,
+        Command::ApiKey { command, server } => api_key(command, &server).await,
+    }
+}
+
+async fn portals(command: PortalsCommand, server: &ServerArgs) -> Result<String, CommandError> {
+    match command {
+        PortalsCommand::Create { name, tier } => {
+            let body = without_nulls(json!({ "name": name, "tier": tier }));
+            let answer = call(server, Method::POST, "/portals", Some(body)).await?;
+            Ok(show(server, &answer, |a| {
+                table(
+                    &["PORTAL ID", "NAME", "TIER", "ACCESS TOKEN"],
+                    &[fields(a, &["portalId", "name", "tier", "accessToken"])],
+                ) + "\nThe access token is shown only this once."
+            }))
+        }
+        PortalsCommand::List => {
+            let answer = call(server, Method::GET, "/portals", None).await?;
+            Ok(show(server, &answer, |a| {
+                let rows: Vec<Vec<String>> = a["results"]
+                    .as_array()
+                    .map(|r| {
+                        r.iter()
+                            .map(|p| {
+                                fields(p, &["portalId", "name", "tier", "isDefault", "createdAt"])
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                table(&["PORTAL ID", "NAME", "TIER", "DEFAULT", "CREATED"], &rows)
+            }))
+        }
+        PortalsCommand::Delete { portal_id } => {
+            call(
+                server,
+                Method::DELETE,
+                &format!("/portals/{portal_id}"),
+                None,
+            )
+            .await?;
+            Ok(done(
+                server,
+                format!("Deleted portal {portal_id} and all its data."),
+            ))
+        }
+    }
+}
+
+async fn private_apps(
+    command: PrivateAppsCommand,
+    server: &ServerArgs,
+) -> Result<String, CommandError> {
+    match command {
+        PrivateAppsCommand::Create {
+            portal_id,
+            name,
+            scopes,
+        } => {
+            let body = without_nulls(json!({ "name": name, "scopes": scopes }));
+            let answer = call(
+                server,
+                Method::POST,
+                &format!("/portals/{portal_id}/private-apps"),
+                Some(body),
+            )
+            .await?;
+            Ok(show(server, &answer, |a| {
+                let mut row = fields(a, &["appId", "accessToken"]);
+                row.push(
+                    a["scopes"]
+                        .as_array()
+                        .map(|s| {
+                            s.iter()
+                                .filter_map(Value::as_str)
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .unwrap_or_default(),
+                );
+                table(&["APP ID", "ACCESS TOKEN", "SCOPES"], &[row])
+                    + "\nThe access token is shown only this once."
+            }))
+        }
+        PrivateAppsCommand::Delete { portal_id, app_id } => {
+            call(
+                server,
+                Method::DELETE,
+                &format!("/portals/{portal_id}/private-apps/{app_id}"),
+                None,
+            )
+            .await?;
+            Ok(done(
+                server,
+                format!("Deleted private app {app_id}: its token no longer works."),
+            ))
+        }
+    }
+}
+
+async fn apps(command: AppsCommand, server: &ServerArgs) -> Result<String, CommandError> {
+    let AppsCommand::Create {
+        name,
+        redirect_uris,
+        scopes,
+        optional_scopes,
+        access_token_ttl_seconds,
+    } = command;
+    let body = without_nulls(json!({
+        "name": name,
+        "redirectUris": redirect_uris,
+        "scopes": scopes,
+        "optionalScopes": optional_scopes,
+        "accessTokenTtlSeconds": access_token_ttl_seconds,
+    }));
+    let answer = call(server, Method::POST, "/apps", Some(body)).await?;
+    Ok(show(server, &answer, |a| {
+        table(
+            &["APP ID", "CLIENT ID", "CLIENT SECRET", "DEVELOPER API KEY"],
+            &[fields(
+                a,
+                &["appId", "clientId", "clientSecret", "developerApiKey"],
+            )],
+        ) + "\nThe client secret and developer API key are shown only this once."
+    }))
+}
+
+async fn api_key(command: ApiKeyCommand, server: &ServerArgs) -> Result<String, CommandError> {
+    match command {
+        ApiKeyCommand::Rotate { portal_id } => {
+            let answer = call(
+                server,
+                Method::PUT,
+                &format!("/portals/{portal_id}/api-key"),
+                None,
+            )
+            .await?;
+            Ok(show(server, &answer, |a| {
+                table(
+                    &["PORTAL ID", "API KEY"],
+                    &[vec![portal_id.to_string(), text(&a["apiKey"])]],
+                ) + "\nThe API key is shown only this once; the previous one no longer works."
+            }))
+        }
+        ApiKeyCommand::Delete { portal_id } => {
+            call(
+                server,
+                Method::DELETE,
+                &format!("/portals/{portal_id}/api-key"),
+                None,
+            )
+            .await?;
+            Ok(done(
+                server,
+                format!("Deleted the API key of portal {portal_id}."),
+            ))
+        }
+    }
+}
+
+/// One call to the admin API; the JSON answer (`null` for 204).
+async fn call(
+    server: &ServerArgs,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, CommandError> {
+    let token = server.admin_token.as_deref().ok_or_else(|| {
+        CommandError(
+            "no admin token: pass --admin-token or set SPOKE_ADMIN_TOKEN (Spoke printed it at its first start)".into(),
+        )
+    })?;
+    let url = format!("{}/_spoke/v1{path}", server.server.trim_end_matches('/'));
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, &url).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| CommandError(format!("cannot reach Spoke at {}: {e}", server.server)))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| CommandError(format!("cannot read Spoke's answer: {e}")))?;
+    if status == StatusCode::NO_CONTENT {
+        return Ok(Value::Null);
+    }
+    let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    if !status.is_success() {
+        let message = value["message"]
+            .as_str()
+            .unwrap_or("no message")
+            .to_string();
+        return Err(CommandError(format!("{status}: {message}")));
+    }
+    Ok(value)
+}
+
+fn without_nulls(mut value: Value) -> Value {
+    if let Value::Object(map) = &mut value {
+        map.retain(|_, v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()));
+    }
+    value
+}
+
+fn show(server: &ServerArgs, answer: &Value, table: impl FnOnce(&Value) -> String) -> String {
+    if server.json {
+        serde_json::to_string_pretty(answer).unwrap_or_default()
+    } else {
+        table(answer)
+    }
+}
+
+fn done(server: &ServerArgs, message: String) -> String {
+    if server.json {
+        "{}".into()
+    } else {
+        message
+    }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn fields(value: &Value, names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| text(&value[*n])).collect()
+}
+
+/// Columns padded to their widest cell.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<width$}", width = widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(header.to_vec())];
+    for row in rows {
+        out.push(line(row.iter().map(String::as_str).collect()));
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns() {
+        let t = table(
+            &["ID", "NAME"],
+            &[
+                vec!["1".into(), "Default portal".into()],
+                vec!["12".into(), "x".into()],
+            ],
+        );
+        assert_eq!(t, "ID  NAME\n1   Default portal\n12  x");
+    }
+
+    #[test]
+    fn absent_options_are_left_out_of_bodies() {
+        let body = without_nulls(json!({"name": null, "tier": "free", "scopes": []}));
+        assert_eq!(body, json!({"tier": "free"}));
+    }
+}
