@@ -81,12 +81,7 @@ async fn merge_keeps_the_primary_and_both_ids_resolve_to_it() {
         json!([primary])
     );
     // And the merge is an event.
-    let events = app
-        .crm
-        .store()
-        .outbox_after(app.portal, 0, 100)
-        .await
-        .unwrap();
+    let events = app.store.outbox_after(app.portal, 0, 100).await.unwrap();
     let merge = events
         .iter()
         .find(|e| e.kind == ChangeKind::Merged)
@@ -156,18 +151,12 @@ async fn gdpr_delete_removes_the_contact_its_values_and_history_for_good() {
         .error(StatusCode::NOT_FOUND);
     let contact = ContactId(id.parse().unwrap());
     let history = app
-        .crm
-        .store()
+        .store
         .recorded_changes(app.portal, &[contact])
         .await
         .unwrap();
     assert!(history[&contact].is_empty(), "history is gone");
-    let events = app
-        .crm
-        .store()
-        .outbox_after(app.portal, 0, 100)
-        .await
-        .unwrap();
+    let events = app.store.outbox_after(app.portal, 0, 100).await.unwrap();
     assert!(
         events.iter().all(|e| e.values.is_empty()),
         "no event keeps a value"

@@ -211,8 +211,7 @@ async fn an_archived_property_is_hidden_from_contacts_keeps_its_values_and_refus
     );
     // The value is still stored: the raw contact row keeps it.
     let stored = app
-        .crm
-        .store()
+        .store
         .find_contact(
             app.portal,
             &spoke_domain::contact::ContactLookup::Id(spoke_domain::ids::ContactId(

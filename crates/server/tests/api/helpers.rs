@@ -4,20 +4,28 @@ use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{json, Value};
 use spoke::config::{Config, Database, Secret};
 use spoke::startup::Application;
-use spoke_domain::crm::{token_hash, Crm};
+use spoke_domain::access::limits::LimitsMode;
+use spoke_domain::access::Access;
 use spoke_domain::ids::PortalId;
+use spoke_domain::store::Store;
 use spoke_store_postgres::testing::TestDatabase;
 use spoke_store_postgres::PostgresOptions;
 use spoke_store_sqlite::{SqliteOptions, Synchronous};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub const TOKEN: &str = "pat-na1-00000000-test-token-0000-000000000001";
+pub const ADMIN_TOKEN: &str = "spoke-admin-test-token-0000000000000001";
 
 pub struct TestApp {
     pub base: String,
     pub client: Client,
+    /// A client that does not follow redirects, as a test of a browser
+    /// flow needs.
+    pub browser: Client,
     pub token: String,
-    pub crm: Crm,
+    pub access: Access,
+    pub store: Arc<dyn Store>,
     /// The default portal, which `token` belongs to.
     pub portal: PortalId,
     pub data_dir: PathBuf,
@@ -34,6 +42,12 @@ pub fn on_postgres() -> bool {
 }
 
 pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// A Spoke whose configuration `adjust` changes first (rate limits, open
+/// consent).
+pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
     let (database, postgres) = if on_postgres() {
@@ -52,23 +66,33 @@ pub async fn spawn() -> TestApp {
         };
         (Database::Sqlite(options), None)
     };
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         database,
         bootstrap_token: Some(Secret::new(TOKEN)),
+        admin_token: Some(Secret::new(ADMIN_TOKEN)),
+        rate_limits: LimitsMode::Off,
+        open_consent: false,
     };
+    adjust(&mut config);
     let app = Application::build(config)
         .await
         .expect("application builds");
     let base = format!("http://{}", app.local_addr());
-    let crm = app.crm().clone();
+    let access = app.access().clone();
+    let store = Arc::clone(app.store());
     let portal = app.bootstrap().portal;
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
         base,
         client: Client::new(),
+        browser: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         token: TOKEN.to_string(),
-        crm,
+        access,
+        store,
         portal,
         data_dir,
         postgres,
@@ -79,12 +103,31 @@ pub async fn spawn() -> TestApp {
 /// A response read whole.
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
     pub content_type: Option<String>,
     pub correlation_header: Option<String>,
     pub text: String,
 }
 
 impl Reply {
+    /// A response header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The value of a cookie the response sets.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                let (pair, _) = c.split_once(';').unwrap_or((c, ""));
+                let (k, v) = pair.split_once('=')?;
+                (k == name).then(|| v.to_string())
+            })
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.text)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text))
@@ -221,6 +264,37 @@ impl TestApp {
         read(request.send().await.expect("request sent")).await
     }
 
+    /// A call to the sandbox admin API with the admin token.
+    pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        self.send_as(Some(ADMIN_TOKEN), method, path, body).await
+    }
+
+    /// A form POST as a browser sends it (no redirects followed), with
+    /// the given cookies.
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)], cookies: &str) -> Reply {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let mut request = self
+            .browser
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies);
+        }
+        read(request.send().await.expect("request sent")).await
+    }
+
+    /// A GET as a browser sends it (no redirects followed), with cookies.
+    pub async fn browse(&self, path: &str, cookies: &str) -> Reply {
+        let mut request = self.browser.get(self.url(path));
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies);
+        }
+        read(request.send().await.expect("request sent")).await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, None).await
     }
@@ -293,13 +367,17 @@ impl TestApp {
 
     /// A second portal and its token.
     pub async fn second_portal(&self) -> String {
-        let token = "pat-na1-00000000-test-token-0000-000000000002";
-        self.crm
-            .store()
-            .create_portal("Second", token_hash(token))
+        self.second_portal_and_id().await.1
+    }
+
+    /// A second portal (through the admin API's operation) and its token.
+    pub async fn second_portal_and_id(&self) -> (PortalId, String) {
+        let created = self
+            .access
+            .create_portal(Some("Second"), Default::default())
             .await
             .unwrap();
-        token.to_string()
+        (created.portal.id, created.access_token)
     }
 }
 
@@ -314,9 +392,11 @@ async fn read(response: Response) -> Reply {
     let content_type = header("content-type");
     let correlation_header = header("x-hubspot-correlation-id");
     let status = response.status();
+    let headers = response.headers().clone();
     let text = response.text().await.expect("body read");
     Reply {
         status,
+        headers,
         content_type,
         correlation_header,
         text,

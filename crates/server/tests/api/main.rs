@@ -1,6 +1,12 @@
 //! Integration tests: the real server on port 0 with a temporary database,
 //! spoken to over HTTP. One binary, one module per resource or concern.
 
+mod access_admin;
+mod access_isolation;
+mod access_limits;
+mod access_oauth;
+mod access_scopes;
+mod account;
 mod auth;
 mod contacts_archive;
 mod contacts_batch;
