@@ -10,6 +10,9 @@
 # database created on that server (with psql) and dropped afterwards.
 # The Python venv lives in target/conformance-venv and is rebuilt when
 # requirements.txt changes; node_modules is installed with `npm ci`.
+# With SPOKE_CONFORMANCE_RATE_LIMITS=hubspot each Spoke runs with HubSpot's
+# rate limits (--rate-limits hubspot) and the suites turn on the SDKs'
+# retries (SPOKE_RATE_LIMITS=hubspot in their environment).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +39,12 @@ if ! cmp -s "$here/node/package-lock.json" "$stamp" 2>/dev/null; then
 fi
 
 token="conformance-token-$(date +%s)-$$"
+admin_token="conformance-admin-$(date +%s)-$$"
+rate_limits=${SPOKE_CONFORMANCE_RATE_LIMITS:-off}
+case "$rate_limits" in
+  off|hubspot) ;;
+  *) echo "SPOKE_CONFORMANCE_RATE_LIMITS must be off or hubspot, not $rate_limits" >&2; exit 1 ;;
+esac
 pids=()
 dirs=()
 databases=()
@@ -68,13 +77,14 @@ start_spoke() {
     # The same server, the new database.
     database=(--database-url "${postgres%/*}/$db")
   fi
-  SPOKE_BOOTSTRAP_TOKEN="$token" SPOKE_LOG=warn \
-    "$spoke" serve --listen 127.0.0.1:0 --data-dir "$data" "${database[@]}" >"$log" 2>&1 &
+  SPOKE_BOOTSTRAP_TOKEN="$token" SPOKE_ADMIN_TOKEN="$admin_token" SPOKE_LOG=warn \
+    "$spoke" serve --listen 127.0.0.1:0 --data-dir "$data" --rate-limits "$rate_limits" \
+    "${database[@]}" >"$log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 100); do
     if url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" 2>/dev/null | head -n 1) && [ -n "$url" ]; then
       SPOKE_URL=$url
-      echo "== $name suite against $SPOKE_URL (${database[*]:-SQLite})"
+      echo "== $name suite against $SPOKE_URL (${database[*]:-SQLite}, rate limits $rate_limits)"
       return 0
     fi
     sleep 0.1
@@ -85,7 +95,8 @@ start_spoke() {
 }
 
 start_spoke python
-SPOKE_URL=$SPOKE_URL SPOKE_TOKEN=$token "$venv/bin/pytest" -q -p no:cacheprovider "$here/python"
+export SPOKE_TOKEN=$token SPOKE_ADMIN_TOKEN=$admin_token SPOKE_RATE_LIMITS=$rate_limits
+SPOKE_URL=$SPOKE_URL "$venv/bin/pytest" -q -p no:cacheprovider "$here/python"
 
 start_spoke node
-(cd "$here/node" && SPOKE_URL=$SPOKE_URL SPOKE_TOKEN=$token node --test)
+(cd "$here/node" && SPOKE_URL=$SPOKE_URL node --test)

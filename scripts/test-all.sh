@@ -25,6 +25,9 @@ fi
 banner "conformance: official SDKs against Spoke on SQLite"
 conformance/run.sh target/debug/spoke
 
+banner "conformance: the same with HubSpot's rate limits on and the SDKs' retries"
+SPOKE_CONFORMANCE_RATE_LIMITS=hubspot conformance/run.sh target/debug/spoke
+
 if [ -n "${SPOKE_TEST_DATABASE_URL:-}" ]; then
   banner "conformance: official SDKs against Spoke on PostgreSQL"
   SPOKE_CONFORMANCE_DATABASE_URL="$SPOKE_TEST_DATABASE_URL" conformance/run.sh target/debug/spoke

@@ -7,9 +7,9 @@ from hubspot3.error import HubspotConflict, HubspotNotFound
 
 
 @pytest.fixture(scope="module")
-def legacy(base_url, token):
+def legacy(base_url, legacy_token):
     # hubspot3 takes "http://host:port" as its api_base.
-    return ContactsClient(access_token=token, api_base=base_url)
+    return ContactsClient(access_token=legacy_token, api_base=base_url)
 
 
 def props(**values):

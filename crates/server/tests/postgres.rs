@@ -5,7 +5,7 @@
 #[path = "support/process.rs"]
 mod process;
 
-use process::{start_with, Running};
+use process::{admin_command, start_with, Running};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use spoke_store_postgres::testing::TestDatabase;
@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "pat-na1-00000000-node-token-0000-000000000001";
+const ADMIN: &str = "ci-admin-token-0123456789";
 
 struct Node {
     running: Running,
@@ -23,7 +24,11 @@ impl Node {
     fn start(url: &str) -> Node {
         let running = start_with(
             &["--database-url", url, "--database-pool-size", "6"],
-            &[("SPOKE_BOOTSTRAP_TOKEN", TOKEN), ("SPOKE_LOG", "warn")],
+            &[
+                ("SPOKE_BOOTSTRAP_TOKEN", TOKEN),
+                ("SPOKE_ADMIN_TOKEN", ADMIN),
+                ("SPOKE_LOG", "warn"),
+            ],
         );
         Node {
             running,
@@ -48,6 +53,24 @@ impl Node {
         let status = response.status();
         let text = response.text().await.unwrap();
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A call with another credential (or the admin token).
+    async fn send_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.running.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
     }
 
     async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
@@ -518,4 +541,116 @@ async fn a_lost_database_answers_503_writes_nothing_by_halves_and_recovers() {
             assert_eq!(total, 50, "batch {n} was answered 201");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_portals_limits_hold_for_the_cluster_not_per_node() {
+    let Some(db) = TestDatabase::create("cluster limits").await else {
+        return;
+    };
+    let a = Node::start(&db.url);
+    let b = Node::start(&db.url);
+    let portal = a.get("/integrations/v1/me").await.1["portalId"].clone();
+    let limits = a
+        .send_as(
+            ADMIN,
+            reqwest::Method::PUT,
+            &format!("/_spoke/v1/portals/{portal}/limits"),
+            Some(json!({"mode": "custom", "tenSecondly": 20, "daily": 1000000})),
+        )
+        .await;
+    assert_eq!(limits.status(), StatusCode::OK);
+    // Both nodes learn the new limits (cache notices), then share them:
+    // 40 calls alternating between the nodes within one window.
+    let started = Instant::now();
+    let mut admitted = 0;
+    let mut remaining = Vec::new();
+    for i in 0..40 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let response = node
+            .send_as(TOKEN, reqwest::Method::GET, "/crm/v3/objects/contacts", None)
+            .await;
+        match response.status() {
+            StatusCode::OK => {
+                admitted += 1;
+                let left: u64 = response.headers()["x-hubspot-ratelimit-remaining"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                remaining.push(left);
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["policyName"], "TEN_SECONDLY_ROLLING");
+            }
+            other => panic!("{other}"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(9), "one window");
+    assert_eq!(admitted, 20, "the cluster admits the limit, not the limit per node");
+    assert_eq!(remaining.iter().min(), Some(&0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn credentials_changed_through_one_node_hold_on_the_other() {
+    let Some(db) = TestDatabase::create("cluster credentials").await else {
+        return;
+    };
+    let a = Node::start(&db.url);
+    let b = Node::start(&db.url);
+    // A portal and an app made through A work through B.
+    let created: Value = a
+        .send_as(ADMIN, reqwest::Method::POST, "/_spoke/v1/portals", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let portal = created["portalId"].clone();
+    let token = created["accessToken"].as_str().unwrap().to_string();
+    let app: Value = a
+        .send_as(
+            ADMIN,
+            reqwest::Method::POST,
+            &format!("/_spoke/v1/portals/{portal}/private-apps"),
+            Some(json!({"scopes": ["crm.objects.contacts.read"]})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reader = app["accessToken"].as_str().unwrap().to_string();
+    for t in [&token, &reader] {
+        let r = b.send_as(t, reqwest::Method::GET, "/crm/v3/objects/contacts", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    // B has the reader cached now; deleting it through A ends it on B too.
+    let deleted = a
+        .send_as(
+            ADMIN,
+            reqwest::Method::DELETE,
+            &format!("/_spoke/v1/portals/{portal}/private-apps/{}", app["appId"]),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    // The notice travels after the commit: allow it a moment.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let r = b.send_as(&reader, reqwest::Method::GET, "/crm/v3/objects/contacts", None).await;
+        if r.status() == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(Instant::now() < deadline, "B still accepts a deleted app's token");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The admin commands work the same against any node of the cluster.
+    let (ok, out, err) = admin_command(&b.running.base, Some(ADMIN), &["portals", "list", "--json"]);
+    assert!(ok, "{err}");
+    let listed: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(listed["results"].as_array().unwrap().len(), 2);
+    let (ok, _, err) = admin_command(&b.running.base, Some(ADMIN), &["portals", "delete", &portal.to_string()]);
+    assert!(ok, "{err}");
+    let r = a.send_as(&token, reqwest::Method::GET, "/crm/v3/objects/contacts", None).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }

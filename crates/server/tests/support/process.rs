@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses part of it
 //! Running the `spoke` binary as a user does, for tests of the process.
 
 use std::io::{BufRead, BufReader, Read};
@@ -22,6 +23,9 @@ pub fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Running {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
         .env_remove("SPOKE_BOOTSTRAP_TOKEN")
+        .env_remove("SPOKE_ADMIN_TOKEN")
+        .env_remove("SPOKE_RATE_LIMITS")
+        .env_remove("SPOKE_OPEN_CONSENT")
         .env_remove("SPOKE_DATABASE_URL")
         .env("SPOKE_SQLITE_SYNCHRONOUS", "normal")
         .stdout(Stdio::piped())
@@ -84,6 +88,15 @@ impl Running {
         (exit.success(), stderr.join().unwrap())
     }
 
+    /// The admin token printed at the first start.
+    pub fn printed_admin_token(&self) -> Option<String> {
+        self.printed
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| l.starts_with("spoke-admin-"))
+            .map(str::to_string)
+    }
+
     pub fn printed_token(&self) -> Option<String> {
         self.printed
             .iter()
@@ -91,4 +104,23 @@ impl Running {
             .find(|l| l.starts_with("pat-na1-"))
             .map(str::to_string)
     }
+}
+
+/// The output of an admin command (`spoke portals ...`) run against
+/// `base` with `admin_token`: (success, stdout, stderr).
+pub fn admin_command(base: &str, admin_token: Option<&str>, args: &[&str]) -> (bool, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spoke"));
+    command
+        .args(args)
+        .env_remove("SPOKE_ADMIN_TOKEN")
+        .env("SPOKE_SERVER", base);
+    if let Some(token) = admin_token {
+        command.env("SPOKE_ADMIN_TOKEN", token);
+    }
+    let output = command.output().expect("spoke runs");
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
 }

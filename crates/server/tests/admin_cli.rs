@@ -1,0 +1,152 @@
+//! The admin commands (`spoke portals|private-apps|apps|api-key`) against a
+//! running server, as a user's script runs them, and the admin token the
+//! first start prints.
+
+#[path = "support/process.rs"]
+mod process;
+
+use process::{admin_command, start_with};
+use serde_json::Value;
+
+async fn status(base: &str, method: reqwest::Method, path: &str, token: &str) -> u16 {
+    reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"properties": {}}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn json_of(out: &str) -> Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+#[tokio::test]
+async fn the_first_start_prints_the_admin_token_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_string();
+    let first = start_with(&["--data-dir", &data], &[]);
+    let admin = first.printed_admin_token().expect("an admin token at the first start");
+    assert!(first.printed_token().is_some());
+    let (ok, out, err) = admin_command(&first.base, Some(&admin), &["portals", "list", "--json"]);
+    assert!(ok, "{err}");
+    assert_eq!(json_of(&out)["results"].as_array().unwrap().len(), 1);
+    let (ok, stderr) = first.terminate();
+    assert!(ok);
+    assert!(!stderr.contains(&admin), "the admin token is never logged");
+
+    let second = start_with(&["--data-dir", &data], &[]);
+    assert_eq!(second.printed_admin_token(), None, "printed only once");
+    let (ok, _, err) = admin_command(&second.base, Some(&admin), &["portals", "list"]);
+    assert!(ok, "{err}");
+    second.terminate();
+
+    // A chosen admin token is used and never printed.
+    let chosen = "ci-admin-token-0123456789";
+    let third = start_with(&["--data-dir", &data], &[("SPOKE_ADMIN_TOKEN", chosen)]);
+    assert!(!third.printed.iter().any(|l| l.contains(chosen)));
+    let (ok, _, err) = admin_command(&third.base, Some(chosen), &["portals", "list"]);
+    assert!(ok, "{err}");
+    third.terminate();
+}
+
+#[tokio::test]
+async fn portals_apps_and_keys_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = "ci-admin-token-0123456789";
+    let server = start_with(
+        &["--data-dir", dir.path().to_str().unwrap()],
+        &[("SPOKE_ADMIN_TOKEN", admin)],
+    );
+    let base = server.base.clone();
+    let run = |args: &[&str]| {
+        let (ok, out, err) = admin_command(&base, Some(admin), args);
+        assert!(ok, "{args:?}: {err}");
+        out
+    };
+
+    // A table by default.
+    let table = run(&["portals", "create", "--name", "Staging", "--tier", "starter"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("PORTAL ID  NAME     TIER     ACCESS TOKEN"), "{table}");
+    let cells: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(cells[1..3], ["Staging", "starter"]);
+    let portal = cells[0].to_string();
+    let token = cells[3].to_string();
+    assert!(token.starts_with("pat-na1-"));
+    assert_eq!(status(&base, reqwest::Method::GET, "/crm/v3/objects/contacts", &token).await, 200);
+
+    // JSON with --json: the admin API's own answer.
+    let listed = json_of(&run(&["portals", "list", "--json"]));
+    let ids: Vec<String> = listed["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["portalId"].to_string())
+        .collect();
+    assert!(ids.contains(&portal), "{listed}");
+    let table = run(&["portals", "list"]);
+    assert!(table.lines().any(|l| l.starts_with(&portal) && l.contains("Staging")), "{table}");
+
+    let app = json_of(&run(&[
+        "private-apps", "create", &portal, "--name", "Reader", "--scope", "crm.objects.contacts.read", "--json",
+    ]));
+    let reader = app["accessToken"].as_str().unwrap().to_string();
+    assert_eq!(app["scopes"], serde_json::json!(["crm.objects.contacts.read"]));
+    assert_eq!(status(&base, reqwest::Method::GET, "/crm/v3/objects/contacts", &reader).await, 200);
+    assert_eq!(status(&base, reqwest::Method::POST, "/crm/v3/objects/contacts", &reader).await, 403);
+    let app_id = app["appId"].to_string();
+    let out = run(&["private-apps", "delete", &portal, &app_id]);
+    assert!(out.contains(&format!("Deleted private app {app_id}")), "{out}");
+    assert_eq!(status(&base, reqwest::Method::GET, "/crm/v3/objects/contacts", &reader).await, 401);
+
+    let key = json_of(&run(&["api-key", "rotate", &portal, "--json"]));
+    let key = key["apiKey"].as_str().unwrap().to_string();
+    let with_key = reqwest::get(format!("{base}/crm/v3/objects/contacts?hapikey={key}")).await.unwrap();
+    assert_eq!(with_key.status().as_u16(), 200);
+    run(&["api-key", "delete", &portal]);
+    let without = reqwest::get(format!("{base}/crm/v3/objects/contacts?hapikey={key}")).await.unwrap();
+    assert_eq!(without.status().as_u16(), 401);
+
+    let table = run(&[
+        "apps", "create", "--name", "Connector", "--redirect-uri", "http://localhost:3000/cb",
+        "--scope", "crm.objects.contacts.read,oauth", "--optional-scope", "crm.objects.contacts.write",
+        "--access-token-ttl-seconds", "60",
+    ]);
+    assert!(table.starts_with("APP ID"), "{table}");
+    assert!(table.contains("shown only this once"), "{table}");
+
+    let out = run(&["portals", "delete", &portal]);
+    assert!(out.contains(&format!("Deleted portal {portal}")), "{out}");
+    assert_eq!(status(&base, reqwest::Method::GET, "/crm/v3/objects/contacts", &token).await, 401);
+    server.terminate();
+}
+
+#[tokio::test]
+async fn admin_commands_fail_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = "ci-admin-token-0123456789";
+    let server = start_with(
+        &["--data-dir", dir.path().to_str().unwrap()],
+        &[("SPOKE_ADMIN_TOKEN", admin)],
+    );
+    let (ok, _, err) = admin_command(&server.base, None, &["portals", "list"]);
+    assert!(!ok);
+    assert!(err.contains("no admin token: pass --admin-token or set SPOKE_ADMIN_TOKEN"), "{err}");
+    let (ok, _, err) = admin_command(&server.base, Some("wrong-admin-token-0000"), &["portals", "list"]);
+    assert!(!ok);
+    assert!(err.contains("401 Unauthorized: The admin token is not valid for this Spoke server."), "{err}");
+    let (ok, _, err) = admin_command(&server.base, Some(admin), &["portals", "create", "--tier", "gold"]);
+    assert!(!ok);
+    assert!(err.contains("400 Bad Request: tier must be one of"), "{err}");
+    let (ok, _, err) = admin_command(&server.base, Some(admin), &["portals", "delete", "424242"]);
+    assert!(!ok);
+    assert!(err.contains("404 Not Found: Portal 424242 does not exist."), "{err}");
+    server.terminate();
+    let (ok, _, err) = admin_command("http://127.0.0.1:9", Some(admin), &["portals", "list"]);
+    assert!(!ok);
+    assert!(err.contains("cannot reach Spoke at http://127.0.0.1:9"), "{err}");
+}
