@@ -6,8 +6,8 @@
 #
 # starts a fresh Spoke on a free port (embedded SQLite in a temporary
 # directory, or a fresh database on DATABASE_URL's server, made with psql)
-# and sets NAME_ADDR, NAME_TOKEN, NAME_PID, NAME_DATA and, on PostgreSQL,
-# NAME_URL. Every Spoke is stopped, and every directory and database it
+# and sets NAME_ADDR, NAME_TOKEN, NAME_ADMIN (the run's admin token), NAME_PID,
+# NAME_DATA and, on PostgreSQL, NAME_URL. Every Spoke is stopped, and every directory and database it
 # used removed, when the script exits.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cargo build --release --manifest-path "$root/Cargo.toml" -p spoke -p spoke-bench
@@ -24,6 +24,8 @@ if [ -n "$DATABASE_URL" ] && ! command -v psql >/dev/null; then
   echo "--database-url needs psql to make a fresh database" >&2
   exit 1
 fi
+# One admin token for every Spoke of a run.
+bench_admin="bench-admin-$(date +%s)-$$"
 bench_pids=()
 bench_dirs=()
 bench_databases=()
@@ -51,7 +53,7 @@ start_spoke() {
     printf -v "${name}_URL" '%s' "${DATABASE_URL%/*}/$db"
     extra=(--database-url "${DATABASE_URL%/*}/$db")
   fi
-  SPOKE_BOOTSTRAP_TOKEN=$token "$root/target/release/spoke" serve \
+  SPOKE_BOOTSTRAP_TOKEN=$token SPOKE_ADMIN_TOKEN="$bench_admin" "$root/target/release/spoke" serve \
     --listen 127.0.0.1:0 --data-dir "$data" "${extra[@]}" >"$data/stdout" 2>"$data/stderr" &
   pid=$!
   bench_pids+=("$pid")
@@ -64,6 +66,7 @@ start_spoke() {
   [ -n "$addr" ] || { cat "$data/stderr" >&2; exit 1; }
   printf -v "${name}_ADDR" '%s' "$addr"
   printf -v "${name}_TOKEN" '%s' "$token"
+  printf -v "${name}_ADMIN" '%s' "$bench_admin"
   printf -v "${name}_PID" '%s' "$pid"
   printf -v "${name}_DATA" '%s' "$data"
   echo "spoke $name on $backend at $addr (pid $pid)"

@@ -30,6 +30,14 @@ impl Call {
         }
     }
 
+    pub fn put(path: impl Into<String>, body: Vec<u8>) -> Call {
+        Call {
+            method: "PUT",
+            path: path.into(),
+            body: Some(body),
+        }
+    }
+
     pub fn post(path: impl Into<String>, body: Vec<u8>) -> Call {
         Call {
             method: "POST",
@@ -179,6 +187,14 @@ pub async fn fetch_json(
         (200, bytes) => serde_json::from_slice(&bytes).ok(),
         _ => None,
     }
+}
+
+/// One call with a bearer token; the status and body.
+pub async fn call(addr: SocketAddr, token: &str, call: Call) -> Option<(u16, Vec<u8>)> {
+    let mut conn = Connection::open(addr).await.ok()?;
+    let mut request = Vec::new();
+    call.encode(&format!("Bearer {token}"), &mut request);
+    conn.exchange_keeping(&request, true).await.ok()
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

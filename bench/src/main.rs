@@ -5,6 +5,7 @@
 mod cpu;
 mod data;
 mod ingest;
+mod limits;
 mod load;
 mod memory;
 mod raw_postgres;
@@ -119,6 +120,11 @@ enum Command {
         postgres_token: Option<String>,
         #[arg(long)]
         postgres_pid: Option<u32>,
+        /// Also measure each round with the portal's rate limits on (a
+        /// custom limit too high to reach, then HubSpot's), through the
+        /// admin API with this token; the same token on both Spokes.
+        #[arg(long)]
+        admin_token: Option<String>,
     },
 }
 
@@ -185,6 +191,7 @@ fn main() {
             postgres_addr,
             postgres_token,
             postgres_pid,
+            admin_token,
         } => runtime.block_on(async {
             let postgres = postgres_addr.map(|addr| Target {
                 addr,
@@ -204,6 +211,7 @@ fn main() {
                 connections,
                 Duration::from_secs(seconds),
                 rounds,
+                admin_token.as_deref(),
             )
             .await
         }),
@@ -275,11 +283,13 @@ async fn get_by_id(
     connections: usize,
     duration: Duration,
     rounds: usize,
+    admin_token: Option<&str>,
 ) {
     println!(
         "GET-by-id vs /health, {connections} connections, {} s per run, {rounds} rounds",
         duration.as_secs()
     );
+    let mut with_limits = limits::Rows::default();
     let contact_call = move |seq: u64| {
         let mut rng = data::Rng::new(seq + 7);
         Call::get(format!("/crm/v3/objects/contacts/{}", 1 + rng.below(ids)))
@@ -328,6 +338,21 @@ async fn get_by_id(
         for (row, value) in rows.iter_mut().zip(values) {
             row.push(value);
         }
+        if let Some(admin) = admin_token {
+            let off_pg = rows[7].last().copied();
+            with_limits
+                .round(
+                    target,
+                    postgres,
+                    admin,
+                    connections,
+                    duration,
+                    contact_call,
+                    c.rps(),
+                    off_pg,
+                )
+                .await;
+        }
     }
     let [h_rps, c_rps, ratio, h_p99, c_p99, h_cpu, c_cpu, pg_rps, pg_p99, pg_node, pg_db, pg_ratio] =
         &mut rows;
@@ -363,6 +388,9 @@ async fn get_by_id(
                 node / db
             );
         }
+    }
+    if admin_token.is_some() {
+        with_limits.summary(rounds);
     }
     std::thread::sleep(ingest::pause());
     let raw_us = raw_sqlite::point_reads(ids, duration.min(Duration::from_secs(5)));

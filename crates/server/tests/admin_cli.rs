@@ -29,7 +29,9 @@ async fn the_first_start_prints_the_admin_token_once() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap().to_string();
     let first = start_with(&["--data-dir", &data], &[]);
-    let admin = first.printed_admin_token().expect("an admin token at the first start");
+    let admin = first
+        .printed_admin_token()
+        .expect("an admin token at the first start");
     assert!(first.printed_token().is_some());
     let (ok, out, err) = admin_command(&first.base, Some(&admin), &["portals", "list", "--json"]);
     assert!(ok, "{err}");
@@ -69,15 +71,29 @@ async fn portals_apps_and_keys_from_the_command_line() {
     };
 
     // A table by default.
-    let table = run(&["portals", "create", "--name", "Staging", "--tier", "starter"]);
+    let table = run(&[
+        "portals", "create", "--name", "Staging", "--tier", "starter",
+    ]);
     let lines: Vec<&str> = table.lines().collect();
-    assert!(lines[0].starts_with("PORTAL ID  NAME     TIER     ACCESS TOKEN"), "{table}");
+    assert!(
+        lines[0].starts_with("PORTAL ID  NAME     TIER     ACCESS TOKEN"),
+        "{table}"
+    );
     let cells: Vec<&str> = lines[1].split_whitespace().collect();
     assert_eq!(cells[1..3], ["Staging", "starter"]);
     let portal = cells[0].to_string();
     let token = cells[3].to_string();
     assert!(token.starts_with("pat-na1-"));
-    assert_eq!(status(&base, reqwest::Method::GET, "/crm/v3/objects/contacts", &token).await, 200);
+    assert_eq!(
+        status(
+            &base,
+            reqwest::Method::GET,
+            "/crm/v3/objects/contacts",
+            &token
+        )
+        .await,
+        200
+    );
 
     // JSON with --json: the admin API's own answer.
     let listed = json_of(&run(&["portals", "list", "--json"]));
@@ -89,39 +105,106 @@ async fn portals_apps_and_keys_from_the_command_line() {
         .collect();
     assert!(ids.contains(&portal), "{listed}");
     let table = run(&["portals", "list"]);
-    assert!(table.lines().any(|l| l.starts_with(&portal) && l.contains("Staging")), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with(&portal) && l.contains("Staging")),
+        "{table}"
+    );
 
     let app = json_of(&run(&[
-        "private-apps", "create", &portal, "--name", "Reader", "--scope", "crm.objects.contacts.read", "--json",
+        "private-apps",
+        "create",
+        &portal,
+        "--name",
+        "Reader",
+        "--scope",
+        "crm.objects.contacts.read",
+        "--json",
     ]));
     let reader = app["accessToken"].as_str().unwrap().to_string();
-    assert_eq!(app["scopes"], serde_json::json!(["crm.objects.contacts.read"]));
-    assert_eq!(status(&base, reqwest::Method::GET, "/crm/v3/objects/contacts", &reader).await, 200);
-    assert_eq!(status(&base, reqwest::Method::POST, "/crm/v3/objects/contacts", &reader).await, 403);
+    assert_eq!(
+        app["scopes"],
+        serde_json::json!(["crm.objects.contacts.read"])
+    );
+    assert_eq!(
+        status(
+            &base,
+            reqwest::Method::GET,
+            "/crm/v3/objects/contacts",
+            &reader
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(
+            &base,
+            reqwest::Method::POST,
+            "/crm/v3/objects/contacts",
+            &reader
+        )
+        .await,
+        403
+    );
     let app_id = app["appId"].to_string();
     let out = run(&["private-apps", "delete", &portal, &app_id]);
-    assert!(out.contains(&format!("Deleted private app {app_id}")), "{out}");
-    assert_eq!(status(&base, reqwest::Method::GET, "/crm/v3/objects/contacts", &reader).await, 401);
+    assert!(
+        out.contains(&format!("Deleted private app {app_id}")),
+        "{out}"
+    );
+    assert_eq!(
+        status(
+            &base,
+            reqwest::Method::GET,
+            "/crm/v3/objects/contacts",
+            &reader
+        )
+        .await,
+        401
+    );
 
     let key = json_of(&run(&["api-key", "rotate", &portal, "--json"]));
     let key = key["apiKey"].as_str().unwrap().to_string();
-    let with_key = reqwest::get(format!("{base}/crm/v3/objects/contacts?hapikey={key}")).await.unwrap();
+    let with_key = reqwest::get(format!("{base}/crm/v3/objects/contacts?hapikey={key}"))
+        .await
+        .unwrap();
     assert_eq!(with_key.status().as_u16(), 200);
     run(&["api-key", "delete", &portal]);
-    let without = reqwest::get(format!("{base}/crm/v3/objects/contacts?hapikey={key}")).await.unwrap();
+    let without = reqwest::get(format!("{base}/crm/v3/objects/contacts?hapikey={key}"))
+        .await
+        .unwrap();
     assert_eq!(without.status().as_u16(), 401);
 
     let table = run(&[
-        "apps", "create", "--name", "Connector", "--redirect-uri", "http://localhost:3000/cb",
-        "--scope", "crm.objects.contacts.read,oauth", "--optional-scope", "crm.objects.contacts.write",
-        "--access-token-ttl-seconds", "60",
+        "apps",
+        "create",
+        "--name",
+        "Connector",
+        "--redirect-uri",
+        "http://localhost:3000/cb",
+        "--scope",
+        "crm.objects.contacts.read,oauth",
+        "--optional-scope",
+        "crm.objects.contacts.write",
+        "--access-token-ttl-seconds",
+        "60",
     ]);
     assert!(table.starts_with("APP ID"), "{table}");
     assert!(table.contains("shown only this once"), "{table}");
 
     let out = run(&["portals", "delete", &portal]);
     assert!(out.contains(&format!("Deleted portal {portal}")), "{out}");
-    assert_eq!(status(&base, reqwest::Method::GET, "/crm/v3/objects/contacts", &token).await, 401);
+    assert_eq!(
+        status(
+            &base,
+            reqwest::Method::GET,
+            "/crm/v3/objects/contacts",
+            &token
+        )
+        .await,
+        401
+    );
     server.terminate();
 }
 
@@ -135,18 +218,41 @@ async fn admin_commands_fail_with_a_clear_message() {
     );
     let (ok, _, err) = admin_command(&server.base, None, &["portals", "list"]);
     assert!(!ok);
-    assert!(err.contains("no admin token: pass --admin-token or set SPOKE_ADMIN_TOKEN"), "{err}");
-    let (ok, _, err) = admin_command(&server.base, Some("wrong-admin-token-0000"), &["portals", "list"]);
+    assert!(
+        err.contains("no admin token: pass --admin-token or set SPOKE_ADMIN_TOKEN"),
+        "{err}"
+    );
+    let (ok, _, err) = admin_command(
+        &server.base,
+        Some("wrong-admin-token-0000"),
+        &["portals", "list"],
+    );
     assert!(!ok);
-    assert!(err.contains("401 Unauthorized: The admin token is not valid for this Spoke server."), "{err}");
-    let (ok, _, err) = admin_command(&server.base, Some(admin), &["portals", "create", "--tier", "gold"]);
+    assert!(
+        err.contains("401 Unauthorized: The admin token is not valid for this Spoke server."),
+        "{err}"
+    );
+    let (ok, _, err) = admin_command(
+        &server.base,
+        Some(admin),
+        &["portals", "create", "--tier", "gold"],
+    );
     assert!(!ok);
-    assert!(err.contains("400 Bad Request: tier must be one of"), "{err}");
+    assert!(
+        err.contains("400 Bad Request: tier must be one of"),
+        "{err}"
+    );
     let (ok, _, err) = admin_command(&server.base, Some(admin), &["portals", "delete", "424242"]);
     assert!(!ok);
-    assert!(err.contains("404 Not Found: Portal 424242 does not exist."), "{err}");
+    assert!(
+        err.contains("404 Not Found: Portal 424242 does not exist."),
+        "{err}"
+    );
     server.terminate();
     let (ok, _, err) = admin_command("http://127.0.0.1:9", Some(admin), &["portals", "list"]);
     assert!(!ok);
-    assert!(err.contains("cannot reach Spoke at http://127.0.0.1:9"), "{err}");
+    assert!(
+        err.contains("cannot reach Spoke at http://127.0.0.1:9"),
+        "{err}"
+    );
 }

@@ -568,7 +568,12 @@ async fn a_portals_limits_hold_for_the_cluster_not_per_node() {
     for i in 0..40 {
         let node = if i % 2 == 0 { &a } else { &b };
         let response = node
-            .send_as(TOKEN, reqwest::Method::GET, "/crm/v3/objects/contacts", None)
+            .send_as(
+                TOKEN,
+                reqwest::Method::GET,
+                "/crm/v3/objects/contacts",
+                None,
+            )
             .await;
         match response.status() {
             StatusCode::OK => {
@@ -588,7 +593,10 @@ async fn a_portals_limits_hold_for_the_cluster_not_per_node() {
         }
     }
     assert!(started.elapsed() < Duration::from_secs(9), "one window");
-    assert_eq!(admitted, 20, "the cluster admits the limit, not the limit per node");
+    assert_eq!(
+        admitted, 20,
+        "the cluster admits the limit, not the limit per node"
+    );
     assert_eq!(remaining.iter().min(), Some(&0));
 }
 
@@ -621,7 +629,9 @@ async fn credentials_changed_through_one_node_hold_on_the_other() {
         .unwrap();
     let reader = app["accessToken"].as_str().unwrap().to_string();
     for t in [&token, &reader] {
-        let r = b.send_as(t, reqwest::Method::GET, "/crm/v3/objects/contacts", None).await;
+        let r = b
+            .send_as(t, reqwest::Method::GET, "/crm/v3/objects/contacts", None)
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
     }
     // B has the reader cached now; deleting it through A ends it on B too.
@@ -637,20 +647,42 @@ async fn credentials_changed_through_one_node_hold_on_the_other() {
     // The notice travels after the commit: allow it a moment.
     let deadline = Instant::now() + Duration::from_secs(2);
     loop {
-        let r = b.send_as(&reader, reqwest::Method::GET, "/crm/v3/objects/contacts", None).await;
+        let r = b
+            .send_as(
+                &reader,
+                reqwest::Method::GET,
+                "/crm/v3/objects/contacts",
+                None,
+            )
+            .await;
         if r.status() == StatusCode::UNAUTHORIZED {
             break;
         }
-        assert!(Instant::now() < deadline, "B still accepts a deleted app's token");
+        assert!(
+            Instant::now() < deadline,
+            "B still accepts a deleted app's token"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // The admin commands work the same against any node of the cluster.
-    let (ok, out, err) = admin_command(&b.running.base, Some(ADMIN), &["portals", "list", "--json"]);
+    let (ok, out, err) =
+        admin_command(&b.running.base, Some(ADMIN), &["portals", "list", "--json"]);
     assert!(ok, "{err}");
     let listed: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(listed["results"].as_array().unwrap().len(), 2);
-    let (ok, _, err) = admin_command(&b.running.base, Some(ADMIN), &["portals", "delete", &portal.to_string()]);
+    let (ok, _, err) = admin_command(
+        &b.running.base,
+        Some(ADMIN),
+        &["portals", "delete", &portal.to_string()],
+    );
     assert!(ok, "{err}");
-    let r = a.send_as(&token, reqwest::Method::GET, "/crm/v3/objects/contacts", None).await;
+    let r = a
+        .send_as(
+            &token,
+            reqwest::Method::GET,
+            "/crm/v3/objects/contacts",
+            None,
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }

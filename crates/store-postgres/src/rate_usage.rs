@@ -32,6 +32,7 @@ impl RateCounter for SharedCounter {
         now: Timestamp,
         want: u64,
     ) -> Result<Taken> {
+        let name = key.name();
         let mut client = client(&self.pool).await?;
         let tx = client.transaction().await.map_err(db)?;
         // Counts need no durability: the table is unlogged and a lost count
@@ -42,13 +43,13 @@ impl RateCounter for SharedCounter {
         // One taker per allowance at a time, across the cluster.
         tx.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1, $2))",
-            &[&key.name, &key.portal.0],
+            &[&name, &key.portal.0],
         )
         .await
         .map_err(db)?;
         let oldest = window.oldest(now);
         let used: i64 = tx
-            .query_one(USED, &[&key.portal.0, &key.name, &oldest])
+            .query_one(USED, &[&key.portal.0, &name, &oldest])
             .await
             .map_err(db)?
             .get(0);
@@ -58,14 +59,14 @@ impl RateCounter for SharedCounter {
             tx.execute(
                 "INSERT INTO rate_usage (portal_id, key, bucket, used) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (portal_id, key, bucket) DO UPDATE SET used = rate_usage.used + excluded.used",
-                &[&key.portal.0, &key.name, &window.bucket(now), &(granted as i64)],
+                &[&key.portal.0, &name, &window.bucket(now), &(granted as i64)],
             )
             .await
             .map_err(db)?;
         }
         tx.execute(
             "DELETE FROM rate_usage WHERE portal_id = $1 AND key = $2 AND bucket < $3",
-            &[&key.portal.0, &key.name, &oldest],
+            &[&key.portal.0, &name, &oldest],
         )
         .await
         .map_err(db)?;
@@ -79,7 +80,7 @@ impl RateCounter for SharedCounter {
     async fn used(&self, key: &LimitKey, window: Window, now: Timestamp) -> Result<u64> {
         let client = client(&self.pool).await?;
         let used: i64 = client
-            .query_one(USED, &[&key.portal.0, &key.name, &window.oldest(now)])
+            .query_one(USED, &[&key.portal.0, &key.name(), &window.oldest(now)])
             .await
             .map_err(db)?
             .get(0);

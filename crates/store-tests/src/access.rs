@@ -3,7 +3,7 @@
 
 use crate::{default_portal, new_portal, portal_of, write};
 use spoke_domain::access::caller::Credential;
-use spoke_domain::access::limits::{LimitKey, LimitSettings, LimitsMode, Tier, Window};
+use spoke_domain::access::limits::{Allowance, LimitKey, LimitSettings, LimitsMode, Tier, Window};
 use spoke_domain::access::oauth::{AccessGrant, AuthorizationCode, Challenge, RefreshGrant};
 use spoke_domain::access::portals::{NewApp, NewPortal, NewPrivateApp};
 use spoke_domain::access::secrets::digest;
@@ -425,7 +425,7 @@ pub async fn rate_counts_hold_across_takers(store: Arc<dyn Store>) {
     let counter = store.rate_counter();
     let key = LimitKey {
         portal,
-        name: "burst:app:1".into(),
+        allowance: Allowance::App(AppId(1)),
     };
     let window = Window::ten_secondly(10);
     let t = |ms: i64| Timestamp::from_stored(1_000_000_000 + ms);
@@ -443,19 +443,18 @@ pub async fn rate_counts_hold_across_takers(store: Arc<dyn Store>) {
     // Another allowance is counted apart.
     let other = LimitKey {
         portal,
-        name: "daily".into(),
+        allowance: Allowance::Daily,
     };
     assert_eq!(counter.used(&other, window, t(10_000)).await.unwrap(), 0);
     // Several takers at once never grant more than the limit.
     let window = Window::secondly(25);
     let key = LimitKey {
         portal,
-        name: "search".into(),
+        allowance: Allowance::Search,
     };
     let mut tasks = Vec::new();
     for _ in 0..10 {
         let counter = Arc::clone(&counter);
-        let key = key.clone();
         tasks.push(tokio::spawn(async move {
             counter
                 .take(&key, window, t(50_000), 4)

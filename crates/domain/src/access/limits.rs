@@ -17,7 +17,7 @@
 
 use super::caller::{Caller, Credential};
 use crate::error::{Error, Result};
-use crate::ids::PortalId;
+use crate::ids::{AppId, PortalId};
 use crate::time::Timestamp;
 use async_trait::async_trait;
 use std::collections::{HashMap, VecDeque};
@@ -139,13 +139,15 @@ impl LimitSettings {
         ];
         for (field, value) in given {
             match value {
-                Some(_) if mode != LimitsMode::Custom => return Err(Error::invalid_field(
-                    field,
-                    format!(
+                Some(_) if mode != LimitsMode::Custom => {
+                    return Err(Error::invalid_field(
+                        field,
+                        format!(
                         "{field} applies only to mode \"custom\"; mode \"{}\" sets its own limits.",
                         mode.as_str()
                     ),
-                )),
+                    ))
+                }
                 Some(n) if n == 0 || n > MAX_LIMIT => {
                     return Err(Error::invalid_field(
                         field,
@@ -266,18 +268,61 @@ impl Window {
     }
 }
 
-/// Which allowance a count belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Which allowance of a portal a count belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Allowance {
+    /// Calls per day.
+    Daily,
+    /// Search calls per second.
+    Search,
+    /// A private app's calls per ten seconds.
+    App(AppId),
+    /// A public app's calls per ten seconds in the portal.
+    OAuth(AppId),
+    /// The API key's calls per ten seconds.
+    ApiKey,
+}
+
+/// One allowance of one portal. Cheap to copy: it is built for every call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LimitKey {
     pub portal: PortalId,
-    pub name: String,
+    pub allowance: Allowance,
 }
 
 impl LimitKey {
     pub fn daily(portal: PortalId) -> LimitKey {
         LimitKey {
             portal,
-            name: "daily".into(),
+            allowance: Allowance::Daily,
+        }
+    }
+
+    /// The allowance's name where counts are stored by name.
+    pub fn name(&self) -> String {
+        match self.allowance {
+            Allowance::Daily => "daily".into(),
+            Allowance::Search => "search".into(),
+            Allowance::App(app) => format!("burst:app:{}", app.0),
+            Allowance::OAuth(app) => format!("burst:oauth:{}", app.0),
+            Allowance::ApiKey => "burst:api-key".into(),
+        }
+    }
+
+    /// HubSpot's `groupName` of a refused burst.
+    fn group(&self) -> String {
+        let portal = self.portal.0;
+        match self.allowance {
+            Allowance::App(app) => {
+                format!(
+                    "publicapi:private_app-api-calls-ten-secondly:{}:{portal}",
+                    app.0
+                )
+            }
+            Allowance::OAuth(app) => {
+                format!("publicapi:oauth-api-calls-ten-secondly:{}:{portal}", app.0)
+            }
+            _ => format!("publicapi:api-key-api-calls-ten-secondly:{portal}"),
         }
     }
 }
@@ -307,6 +352,12 @@ pub trait RateCounter: Send + Sync {
 
     /// Whether several nodes share the counts (then calls are leased).
     fn shared(&self) -> bool;
+
+    /// The counter itself when it counts in this process: the limiter then
+    /// takes calls without a future per call.
+    fn in_memory(&self) -> Option<&MemoryCounter> {
+        None
+    }
 }
 
 /// Counts of one allowance, bucket by bucket, oldest first.
@@ -337,6 +388,27 @@ pub struct MemoryCounter {
     counts: Mutex<HashMap<LimitKey, Buckets>>,
 }
 
+impl MemoryCounter {
+    fn take_now(&self, key: &LimitKey, window: Window, now: Timestamp, want: u64) -> Taken {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let buckets = counts.entry(*key).or_default();
+        let used = buckets.used(&window, now);
+        let granted = window.grant(used, want);
+        if granted > 0 {
+            buckets.add(window.bucket(now), granted);
+        }
+        Taken {
+            granted,
+            used: used + granted,
+        }
+    }
+
+    fn used_now(&self, key: &LimitKey, window: Window, now: Timestamp) -> u64 {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.get_mut(key).map_or(0, |b| b.used(&window, now))
+    }
+}
+
 #[async_trait]
 impl RateCounter for MemoryCounter {
     async fn take(
@@ -346,26 +418,19 @@ impl RateCounter for MemoryCounter {
         now: Timestamp,
         want: u64,
     ) -> Result<Taken> {
-        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        let buckets = counts.entry(key.clone()).or_default();
-        let used = buckets.used(&window, now);
-        let granted = window.grant(used, want);
-        if granted > 0 {
-            buckets.add(window.bucket(now), granted);
-        }
-        Ok(Taken {
-            granted,
-            used: used + granted,
-        })
+        Ok(self.take_now(key, window, now, want))
     }
 
     async fn used(&self, key: &LimitKey, window: Window, now: Timestamp) -> Result<u64> {
-        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(counts.get_mut(key).map_or(0, |b| b.used(&window, now)))
+        Ok(self.used_now(key, window, now))
     }
 
     fn shared(&self) -> bool {
         false
+    }
+
+    fn in_memory(&self) -> Option<&MemoryCounter> {
+        Some(self)
     }
 }
 
@@ -382,7 +447,7 @@ pub enum Policy {
 
 /// Headers' figures for one allowance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Allowance {
+pub struct Remaining {
     pub max: u64,
     pub remaining: u64,
 }
@@ -391,9 +456,9 @@ pub struct Allowance {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Admission {
     /// The burst allowance (absent for search and when limits are off).
-    pub ten_secondly: Option<Allowance>,
+    pub ten_secondly: Option<Remaining>,
     /// The daily allowance (absent for OAuth tokens and when off).
-    pub daily: Option<Allowance>,
+    pub daily: Option<Remaining>,
     /// The policy that refused the call, if one did.
     pub refused: Option<Policy>,
 }
@@ -460,8 +525,8 @@ impl Limiter {
         };
         if let Some(max) = daily {
             let window = Window::daily(max);
-            let (granted, remaining) = self.take(&LimitKey::daily(portal), window, now).await?;
-            admission.daily = Some(Allowance { max, remaining });
+            let (granted, remaining) = self.take(LimitKey::daily(portal), window, now).await?;
+            admission.daily = Some(Remaining { max, remaining });
             if !granted {
                 admission.refused = Some(Policy::Daily);
                 return Ok(admission);
@@ -472,9 +537,9 @@ impl Limiter {
                 if let Some(max) = limits.search_per_second {
                     let key = LimitKey {
                         portal,
-                        name: "search".into(),
+                        allowance: Allowance::Search,
                     };
-                    let (granted, _) = self.take(&key, Window::secondly(max), now).await?;
+                    let (granted, _) = self.take(key, Window::secondly(max), now).await?;
                     if !granted {
                         admission.refused = Some(Policy::Secondly);
                     }
@@ -484,36 +549,20 @@ impl Limiter {
             }
             RateClass::Uncounted => {}
             RateClass::Standard => {
-                let (max, name, group) = match caller.credential {
-                    Credential::OAuth { app, .. } => (
-                        limits.oauth_ten_secondly,
-                        format!("burst:oauth:{}", app.0),
-                        format!(
-                            "publicapi:oauth-api-calls-ten-secondly:{}:{}",
-                            app.0, portal.0
-                        ),
-                    ),
-                    Credential::PrivateApp { app } => (
-                        limits.ten_secondly,
-                        format!("burst:app:{}", app.0),
-                        format!(
-                            "publicapi:private_app-api-calls-ten-secondly:{}:{}",
-                            app.0, portal.0
-                        ),
-                    ),
-                    Credential::ApiKey => (
-                        limits.ten_secondly,
-                        "burst:api-key".into(),
-                        format!("publicapi:api-key-api-calls-ten-secondly:{}", portal.0),
-                    ),
+                let (max, allowance) = match caller.credential {
+                    Credential::OAuth { app, .. } => {
+                        (limits.oauth_ten_secondly, Allowance::OAuth(app))
+                    }
+                    Credential::PrivateApp { app } => (limits.ten_secondly, Allowance::App(app)),
+                    Credential::ApiKey => (limits.ten_secondly, Allowance::ApiKey),
                 };
                 if let Some(max) = max {
-                    let key = LimitKey { portal, name };
+                    let key = LimitKey { portal, allowance };
                     let (granted, remaining) =
-                        self.take(&key, Window::ten_secondly(max), now).await?;
-                    admission.ten_secondly = Some(Allowance { max, remaining });
+                        self.take(key, Window::ten_secondly(max), now).await?;
+                    admission.ten_secondly = Some(Remaining { max, remaining });
                     if !granted {
-                        admission.refused = Some(Policy::TenSecondly { group });
+                        admission.refused = Some(Policy::TenSecondly { group: key.group() });
                     }
                 }
             }
@@ -525,7 +574,10 @@ impl Limiter {
     pub async fn used_today(&self, portal: PortalId, max: u64, now: Timestamp) -> Result<u64> {
         let key = LimitKey::daily(portal);
         let window = Window::daily(max);
-        let used = self.counter.used(&key, window, now).await?;
+        let used = match self.counter.in_memory() {
+            Some(memory) => memory.used_now(&key, window, now),
+            None => self.counter.used(&key, window, now).await?,
+        };
         // Calls leased to this node but not made yet are not usage.
         let unused = self.lease_left(&key, &window, now);
         Ok(used.saturating_sub(unused))
@@ -540,15 +592,19 @@ impl Limiter {
     }
 
     /// Takes one call: whether it was granted, and what remains.
-    async fn take(&self, key: &LimitKey, window: Window, now: Timestamp) -> Result<(bool, u64)> {
+    async fn take(&self, key: LimitKey, window: Window, now: Timestamp) -> Result<(bool, u64)> {
+        if let Some(memory) = self.counter.in_memory() {
+            let taken = memory.take_now(&key, window, now, 1);
+            return Ok((taken.granted == 1, window.max.saturating_sub(taken.used)));
+        }
         if !self.counter.shared() {
-            let taken = self.counter.take(key, window, now, 1).await?;
+            let taken = self.counter.take(&key, window, now, 1).await?;
             return Ok((taken.granted == 1, window.max.saturating_sub(taken.used)));
         }
         let bucket = window.bucket(now);
         let want = {
             let mut leases = self.leases.lock().unwrap_or_else(PoisonError::into_inner);
-            match leases.get_mut(key) {
+            match leases.get_mut(&key) {
                 Some(lease)
                     if lease.bucket == bucket && lease.max == window.max && lease.left > 0 =>
                 {
@@ -562,11 +618,11 @@ impl Limiter {
                 _ => 1,
             }
         };
-        let taken = self.counter.take(key, window, now, want).await?;
+        let taken = self.counter.take(&key, window, now, want).await?;
         let mut leases = self.leases.lock().unwrap_or_else(PoisonError::into_inner);
         if taken.granted == 0 {
             leases.insert(
-                key.clone(),
+                key,
                 Lease {
                     bucket,
                     max: window.max,
@@ -576,7 +632,7 @@ impl Limiter {
             );
             return Ok((false, 0));
         }
-        let lease = leases.entry(key.clone()).or_insert(Lease {
+        let lease = leases.entry(key).or_insert(Lease {
             bucket,
             max: window.max,
             left: 0,

@@ -690,7 +690,9 @@ async fn every_refusal_of_the_token_endpoint_has_hubspots_body() {
     let long = "x".repeat(600);
     let id = oauth.client_id.as_str();
     let secret = oauth.secret.as_str();
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    // (form fields, HubSpot's status word, RFC 6749's error)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![("client_id", id), ("client_secret", secret)],
             "BAD_GRANT_TYPE",

@@ -108,7 +108,11 @@ impl Running {
 
 /// The output of an admin command (`spoke portals ...`) run against
 /// `base` with `admin_token`: (success, stdout, stderr).
-pub fn admin_command(base: &str, admin_token: Option<&str>, args: &[&str]) -> (bool, String, String) {
+pub fn admin_command(
+    base: &str,
+    admin_token: Option<&str>,
+    args: &[&str],
+) -> (bool, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_spoke"));
     command
         .args(args)

@@ -75,7 +75,7 @@ async fn the_burst_rolls_over_ten_seconds() {
     );
     assert_eq!(
         refused.ten_secondly,
-        Some(Allowance {
+        Some(Remaining {
             max: 3,
             remaining: 0
         })
@@ -88,7 +88,7 @@ async fn the_burst_rolls_over_ten_seconds() {
     assert_eq!(a.refused, None);
     assert_eq!(
         a.ten_secondly,
-        Some(Allowance {
+        Some(Remaining {
             max: 3,
             remaining: 1
         })
@@ -96,7 +96,7 @@ async fn the_burst_rolls_over_ten_seconds() {
     // The daily allowance counted every call, the refused one included.
     assert_eq!(
         a.daily,
-        Some(Allowance {
+        Some(Remaining {
             max: 1000,
             remaining: 995
         })
@@ -124,7 +124,7 @@ async fn apps_have_their_own_burst_and_share_the_daily_limit() {
     assert_eq!(a.refused, Some(Policy::Daily));
     assert_eq!(
         a.daily,
-        Some(Allowance {
+        Some(Remaining {
             max: 3,
             remaining: 0
         })
@@ -186,7 +186,7 @@ async fn search_has_its_own_allowance_and_no_headers() {
         .unwrap();
     assert_eq!(
         a.ten_secondly,
-        Some(Allowance {
+        Some(Remaining {
             max: 100,
             remaining: 99
         })
