@@ -6,6 +6,7 @@
 
 mod account;
 mod admin;
+mod batch_response;
 mod contacts;
 pub mod error;
 mod extract;

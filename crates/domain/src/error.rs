@@ -81,6 +81,17 @@ impl ProblemCode {
     }
 }
 
+/// Which policy refused a call, in HubSpot's words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LimitPolicy {
+    /// `TEN_SECONDLY_ROLLING`, with HubSpot's `groupName`.
+    TenSecondly { group: String },
+    /// `DAILY`.
+    Daily,
+    /// Search's calls per second.
+    Secondly,
+}
+
 /// One refused property value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PropertyProblem {
@@ -166,7 +177,7 @@ pub enum Error {
     /// scopes HubSpot names as required.
     MissingScopes(Vec<String>),
     /// A rate limit was reached.
-    RateLimited(crate::access::limits::Policy),
+    RateLimited(LimitPolicy),
     /// A storage failure. The text is logged, never sent to the client.
     Internal(String),
     /// The store is unreachable (its database is down or the connection
@@ -260,11 +271,11 @@ impl fmt::Display for Error {
             ),
             Error::MissingScopes(_) => f.write_str(MISSING_SCOPES_MESSAGE),
             Error::RateLimited(policy) => f.write_str(match policy {
-                crate::access::limits::Policy::TenSecondly { .. } => {
+                LimitPolicy::TenSecondly { .. } => {
                     "You have reached your ten_secondly_rolling limit."
                 }
-                crate::access::limits::Policy::Daily => "You have reached your daily limit.",
-                crate::access::limits::Policy::Secondly => "You have reached your secondly limit.",
+                LimitPolicy::Daily => "You have reached your daily limit.",
+                LimitPolicy::Secondly => "You have reached your secondly limit.",
             }),
             Error::Internal(message) => write!(f, "internal error: {message}"),
             Error::Unavailable(message) => write!(f, "storage unavailable: {message}"),

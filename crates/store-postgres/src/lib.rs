@@ -17,6 +17,7 @@
 mod access;
 pub mod catalogue;
 mod contacts;
+mod credentials;
 mod db;
 mod invalidation;
 pub mod migrations;

@@ -1,7 +1,7 @@
 //! Portals: the default one, the ones the admin API creates and deletes,
 //! and their limits.
 
-use crate::access::{add_credential, allocate_app_id, insert_private_app};
+use crate::credentials::{add_credential, allocate_app_id, insert_private_app};
 use crate::db::{client, db};
 use crate::invalidation::{notify, Notice};
 use crate::properties::install_standard;

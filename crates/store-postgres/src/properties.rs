@@ -1,7 +1,8 @@
 //! Property definitions and groups, and the per-portal schema cache (every
 //! change is announced so other nodes drop their copy).
 
-use crate::contacts::{decode, persist, COLUMNS};
+use crate::contacts::persist;
+use crate::contacts::row::{decode, COLUMNS};
 use crate::db::{client, db, retrying};
 use crate::invalidation::{notify, Notice};
 use crate::PostgresStore;

@@ -18,6 +18,7 @@
 mod access;
 mod connection;
 mod contacts;
+mod credentials;
 mod lock;
 pub mod migrations;
 mod outbox;

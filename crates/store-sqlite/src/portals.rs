@@ -1,7 +1,7 @@
 //! Portals: the default one, the ones the admin API creates and deletes,
 //! and their limits.
 
-use crate::access::{add_credential, allocate_app_id, insert_private_app, portal_exists};
+use crate::credentials::{add_credential, allocate_app_id, insert_private_app, portal_exists};
 use crate::{internal, properties, SqliteStore};
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Row, Transaction};

@@ -5,9 +5,9 @@ use super::wire::{
     id_text, input_values, BatchCreateItem, BatchReadInput, BatchWriteItem, Inputs, ObjectId,
     Selection, SimplePublicObject, UpsertObject,
 };
+use crate::batch_response::BatchResponse;
 use crate::error::{ApiError, StandardError};
 use crate::extract::{JsonBody, Portal, QueryParams};
-use crate::wire::BatchResponse;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

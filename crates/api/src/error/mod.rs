@@ -13,8 +13,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
-use spoke_domain::access::limits::Policy;
-use spoke_domain::error::{Category, ErrorDetail, PropertyProblem};
+use spoke_domain::error::{Category, ErrorDetail, LimitPolicy, PropertyProblem};
 use spoke_domain::Error;
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -296,7 +295,7 @@ pub(crate) fn render(err: ApiError, extra: Vec<(&'static str, Value)>) -> Respon
 
 /// HubSpot's 429 body, the same for every API: `policyName` and the
 /// message are what the official clients' retry logic reads.
-fn rate_limited(policy: &Policy, err: &ApiError) -> Response {
+fn rate_limited(policy: &LimitPolicy, err: &ApiError) -> Response {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct RateLimited<'a> {
@@ -311,9 +310,9 @@ fn rate_limited(policy: &Policy, err: &ApiError) -> Response {
     }
     let id = correlation_id().to_string();
     let (policy_name, group_name) = match policy {
-        Policy::TenSecondly { group } => ("TEN_SECONDLY_ROLLING", Some(group.as_str())),
-        Policy::Daily => ("DAILY", None),
-        Policy::Secondly => ("SECONDLY", None),
+        LimitPolicy::TenSecondly { group } => ("TEN_SECONDLY_ROLLING", Some(group.as_str())),
+        LimitPolicy::Daily => ("DAILY", None),
+        LimitPolicy::Secondly => ("SECONDLY", None),
     };
     let message = match err {
         ApiError::Domain(e) => e.to_string(),

@@ -2,9 +2,10 @@
 
 use super::check_object_type;
 use super::wire::{BatchCreateInput, BatchNamesInput, BatchReadInput, PropertyBody, Results};
+use crate::batch_response::BatchResponse;
 use crate::error::{ApiError, StandardError};
 use crate::extract::{JsonBody, Path, Portal, QueryParams};
-use crate::wire::{json, BatchResponse};
+use crate::wire::json;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};

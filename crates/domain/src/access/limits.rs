@@ -15,8 +15,8 @@
 //! call as an allowance nears its end, so that the cluster as a whole never
 //! admits more than the limit.
 
-use super::caller::{Caller, Credential};
-use crate::error::{Error, Result};
+use super::credential::Credential;
+use crate::error::{Error, LimitPolicy, Result};
 use crate::ids::{AppId, PortalId};
 use crate::time::Timestamp;
 use async_trait::async_trait;
@@ -434,17 +434,6 @@ impl RateCounter for MemoryCounter {
     }
 }
 
-/// Which policy refused a call, in HubSpot's words.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Policy {
-    /// `TEN_SECONDLY_ROLLING`, with HubSpot's `groupName`.
-    TenSecondly { group: String },
-    /// `DAILY`.
-    Daily,
-    /// Search's calls per second.
-    Secondly,
-}
-
 /// Headers' figures for one allowance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Remaining {
@@ -460,7 +449,7 @@ pub struct Admission {
     /// The daily allowance (absent for OAuth tokens and when off).
     pub daily: Option<Remaining>,
     /// The policy that refused the call, if one did.
-    pub refused: Option<Policy>,
+    pub refused: Option<LimitPolicy>,
 }
 
 /// The class of an endpoint, for limits.
@@ -484,6 +473,25 @@ struct Lease {
     left: u64,
     /// The window's count when the lease was granted, the lease included.
     used: u64,
+    /// The counter granted nothing in this bucket: nothing frees up before
+    /// the bucket ends (other nodes only take), so calls are refused here
+    /// without asking again.
+    spent: bool,
+}
+
+impl Lease {
+    fn current(&self, bucket: i64, max: u64) -> bool {
+        self.bucket == bucket && self.max == max
+    }
+}
+
+/// A node's state of one allowance: its lease, and a lock that lets one
+/// task at a time ask the shared counter for the next lease (the others
+/// wait for it rather than all asking at once).
+#[derive(Default)]
+struct Held {
+    lease: Mutex<Option<Lease>>,
+    refill: tokio::sync::Mutex<()>,
 }
 
 /// Largest lease a node takes at once.
@@ -494,22 +502,28 @@ const LEASE_FRACTION: u64 = 16;
 /// Takes calls from a counter for each caller, as HubSpot's policies say.
 pub struct Limiter {
     counter: Arc<dyn RateCounter>,
-    leases: Mutex<HashMap<LimitKey, Lease>>,
+    held: Mutex<HashMap<LimitKey, Arc<Held>>>,
 }
 
 impl Limiter {
     pub fn new(counter: Arc<dyn RateCounter>) -> Limiter {
         Limiter {
             counter,
-            leases: Mutex::new(HashMap::new()),
+            held: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Counts one call of `caller` to an endpoint of `class`, at `now`,
-    /// under `limits`.
+    fn held(&self, key: LimitKey) -> Arc<Held> {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(held.entry(key).or_default())
+    }
+
+    /// Counts one call, with `credential`, to an endpoint of `class` of
+    /// `portal`, at `now`, under `limits`.
     pub async fn admit(
         &self,
-        caller: &Caller,
+        portal: PortalId,
+        credential: Credential,
         class: RateClass,
         limits: &InForce,
         now: Timestamp,
@@ -518,8 +532,7 @@ impl Limiter {
         if class == RateClass::Uncounted {
             return Ok(admission);
         }
-        let portal = caller.portal;
-        let daily = match caller.credential {
+        let daily = match credential {
             Credential::OAuth { .. } => None,
             Credential::PrivateApp { .. } | Credential::ApiKey => limits.daily,
         };
@@ -528,7 +541,7 @@ impl Limiter {
             let (granted, remaining) = self.take(LimitKey::daily(portal), window, now).await?;
             admission.daily = Some(Remaining { max, remaining });
             if !granted {
-                admission.refused = Some(Policy::Daily);
+                admission.refused = Some(LimitPolicy::Daily);
                 return Ok(admission);
             }
         }
@@ -541,7 +554,7 @@ impl Limiter {
                     };
                     let (granted, _) = self.take(key, Window::secondly(max), now).await?;
                     if !granted {
-                        admission.refused = Some(Policy::Secondly);
+                        admission.refused = Some(LimitPolicy::Secondly);
                     }
                 }
                 // Search responses carry no rate-limit headers.
@@ -549,7 +562,7 @@ impl Limiter {
             }
             RateClass::Uncounted => {}
             RateClass::Standard => {
-                let (max, allowance) = match caller.credential {
+                let (max, allowance) = match credential {
                     Credential::OAuth { app, .. } => {
                         (limits.oauth_ten_secondly, Allowance::OAuth(app))
                     }
@@ -562,7 +575,7 @@ impl Limiter {
                         self.take(key, Window::ten_secondly(max), now).await?;
                     admission.ten_secondly = Some(Remaining { max, remaining });
                     if !granted {
-                        admission.refused = Some(Policy::TenSecondly { group: key.group() });
+                        admission.refused = Some(LimitPolicy::TenSecondly { group: key.group() });
                     }
                 }
             }
@@ -584,10 +597,11 @@ impl Limiter {
     }
 
     fn lease_left(&self, key: &LimitKey, window: &Window, now: Timestamp) -> u64 {
-        let leases = self.leases.lock().unwrap_or_else(PoisonError::into_inner);
-        leases
-            .get(key)
-            .filter(|l| l.bucket == window.bucket(now) && l.max == window.max)
+        let held = self.held(*key);
+        let lease = held.lease.lock().unwrap_or_else(PoisonError::into_inner);
+        lease
+            .as_ref()
+            .filter(|l| l.current(window.bucket(now), window.max))
             .map_or(0, |l| l.left)
     }
 
@@ -602,57 +616,50 @@ impl Limiter {
             return Ok((taken.granted == 1, window.max.saturating_sub(taken.used)));
         }
         let bucket = window.bucket(now);
-        let want = {
-            let mut leases = self.leases.lock().unwrap_or_else(PoisonError::into_inner);
-            match leases.get_mut(&key) {
-                Some(lease)
-                    if lease.bucket == bucket && lease.max == window.max && lease.left > 0 =>
-                {
-                    lease.left -= 1;
-                    let remaining = window.max.saturating_sub(lease.used - lease.left);
-                    return Ok((true, remaining));
-                }
-                Some(lease) if lease.bucket == bucket && lease.max == window.max => {
-                    lease_size(window.max.saturating_sub(lease.used))
-                }
-                _ => 1,
-            }
-        };
-        let taken = self.counter.take(&key, window, now, want).await?;
-        let mut leases = self.leases.lock().unwrap_or_else(PoisonError::into_inner);
-        if taken.granted == 0 {
-            leases.insert(
-                key,
-                Lease {
-                    bucket,
-                    max: window.max,
-                    left: 0,
-                    used: taken.used,
-                },
-            );
-            return Ok((false, 0));
+        let held = self.held(key);
+        if let Some(answer) = from_lease(&held, bucket, window.max) {
+            return Ok(answer);
         }
-        let lease = leases.entry(key).or_insert(Lease {
+        let _refilling = held.refill.lock().await;
+        // Another task may have refilled while this one waited.
+        if let Some(answer) = from_lease(&held, bucket, window.max) {
+            return Ok(answer);
+        }
+        // A share of what remained when last asked (in this bucket or an
+        // earlier one, under the same limit); one call the first time.
+        let want = held
+            .lease
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|l| l.max == window.max)
+            .map_or(1, |l| lease_size(window.max.saturating_sub(l.used)));
+        let taken = self.counter.take(&key, window, now, want).await?;
+        let granted = taken.granted > 0;
+        *held.lease.lock().unwrap_or_else(PoisonError::into_inner) = Some(Lease {
             bucket,
             max: window.max,
-            left: 0,
-            used: 0,
+            left: taken.granted.saturating_sub(1),
+            used: taken.used,
+            spent: !granted,
         });
-        if lease.bucket != bucket || lease.max != window.max {
-            *lease = Lease {
-                bucket,
-                max: window.max,
-                left: 0,
-                used: 0,
-            };
-        }
-        // Another task of this node may have taken a lease meanwhile: the
-        // two add up.
-        lease.left += taken.granted - 1;
-        lease.used = lease.used.max(taken.used);
-        let remaining = window.max.saturating_sub(lease.used - lease.left);
-        Ok((true, remaining))
+        let remaining = window
+            .max
+            .saturating_sub(taken.used - taken.granted.saturating_sub(1));
+        Ok((granted, if granted { remaining } else { 0 }))
     }
+}
+
+/// The answer the current lease gives without asking the counter: a call
+/// from it, or a refusal when the counter has nothing left this bucket.
+fn from_lease(held: &Held, bucket: i64, max: u64) -> Option<(bool, u64)> {
+    let mut lease = held.lease.lock().unwrap_or_else(PoisonError::into_inner);
+    let lease = lease.as_mut().filter(|l| l.current(bucket, max))?;
+    if lease.left > 0 {
+        lease.left -= 1;
+        return Some((true, max.saturating_sub(lease.used - lease.left)));
+    }
+    lease.spent.then_some((false, 0))
 }
 
 /// How many calls to lease when `remaining` are left in an allowance: a

@@ -3,6 +3,7 @@
 //! admin API manages.
 
 pub mod caller;
+pub mod credential;
 pub mod limits;
 pub mod oauth;
 pub mod portals;

@@ -212,7 +212,9 @@ impl Access {
         if limits.mode == LimitsMode::Off {
             return Ok(Admission::default());
         }
-        self.limiter.admit(caller, class, &limits, now).await
+        self.limiter
+            .admit(caller.portal, caller.credential, class, &limits, now)
+            .await
     }
 
     /// The portal's daily usage: the limit, calls made today and when the

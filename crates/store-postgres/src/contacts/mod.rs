@@ -6,7 +6,10 @@
 
 mod ids;
 pub(crate) mod persist;
+pub(crate) mod row;
 mod snapshot;
+
+pub(crate) use row::{decode, COLUMNS};
 
 use crate::db::{client, db, retrying};
 use crate::readers::Reader;
@@ -33,37 +36,6 @@ use spoke_domain::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio_postgres::types::Json;
-use tokio_postgres::Row;
-
-/// The columns [`decode`] reads, of `contacts c`; a macro so that queries
-/// are `&'static str` (statements are cached by their text).
-macro_rules! columns {
-    () => {
-        "c.contact_id, c.properties, c.created_at, c.updated_at, c.archived_at, c.state, c.merged_into"
-    };
-}
-pub(crate) const COLUMNS: &str = columns!();
-
-pub(crate) fn decode(row: &Row) -> Result<StoredContact> {
-    let id: i64 = row.try_get(0).map_err(db)?;
-    let properties: Json<BTreeMap<String, String>> = row.try_get(1).map_err(db)?;
-    let state: i16 = row.try_get(5).map_err(db)?;
-    Ok(StoredContact {
-        contact: Contact {
-            id: ContactId(id),
-            properties: properties.0,
-            created_at: Timestamp::from_stored(row.try_get(2).map_err(db)?),
-            updated_at: Timestamp::from_stored(row.try_get(3).map_err(db)?),
-            archived_at: row
-                .try_get::<_, Option<i64>>(4)
-                .map_err(db)?
-                .map(Timestamp::from_stored),
-        },
-        state: ContactState::from_code(i64::from(state))
-            .ok_or_else(|| Error::internal(format!("contact {id} has unknown state {state}")))?,
-        merged_into: row.try_get::<_, Option<i64>>(6).map_err(db)?.map(ContactId),
-    })
-}
 
 /// Rows by id, in any state.
 async fn rows_by_id(
@@ -73,7 +45,7 @@ async fn rows_by_id(
 ) -> Result<HashMap<ContactId, StoredContact>> {
     const SQL: &str = concat!(
         "SELECT ",
-        columns!(),
+        row::contact_columns!(),
         " FROM contacts c WHERE c.portal_id = $1 AND c.contact_id = ANY($2)"
     );
     let stmt = reader.statement(SQL).await?;
@@ -95,7 +67,7 @@ async fn row_by_id(
 ) -> Result<Option<StoredContact>> {
     const SQL: &str = concat!(
         "SELECT ",
-        columns!(),
+        row::contact_columns!(),
         " FROM contacts c WHERE c.portal_id = $1 AND c.contact_id = $2"
     );
     let stmt = reader.statement(SQL).await?;
@@ -328,7 +300,7 @@ impl ContactStore for PostgresStore {
     async fn list_contacts(&self, portal: PortalId, query: ListQuery) -> Result<Vec<Contact>> {
         const SQL: &str = concat!(
             "SELECT ",
-            columns!(),
+            row::contact_columns!(),
             " FROM contacts c
              WHERE c.portal_id = $1 AND c.contact_id >= $2 AND c.state = $3
              ORDER BY c.contact_id LIMIT $4"

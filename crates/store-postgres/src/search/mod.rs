@@ -5,7 +5,7 @@
 mod sql;
 pub(crate) mod terms;
 
-use crate::contacts::{decode, COLUMNS};
+use crate::contacts::row::{decode, COLUMNS};
 use crate::db::db;
 use deadpool_postgres::GenericClient;
 use spoke_domain::contact::Contact;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::access::caller::PortalTerms;
+use crate::access::caller::{Caller, PortalTerms};
 use crate::access::scopes::Scopes;
 use crate::ids::AppId;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -61,17 +61,29 @@ async fn the_burst_rolls_over_ten_seconds() {
     // Two calls at second 0, one at second 5: the window is full.
     for t in [0, 100, 5000] {
         let a = limiter
-            .admit(&me, RateClass::Standard, &limits, at(t))
+            .admit(
+                me.portal,
+                me.credential,
+                RateClass::Standard,
+                &limits,
+                at(t),
+            )
             .await
             .unwrap();
         assert_eq!(a.refused, None, "at {t}");
     }
     let refused = limiter
-        .admit(&me, RateClass::Standard, &limits, at(9_999))
+        .admit(
+            me.portal,
+            me.credential,
+            RateClass::Standard,
+            &limits,
+            at(9_999),
+        )
         .await
         .unwrap();
     assert!(
-        matches!(refused.refused, Some(Policy::TenSecondly { ref group }) if group == "publicapi:private_app-api-calls-ten-secondly:1:7")
+        matches!(refused.refused, Some(LimitPolicy::TenSecondly { ref group }) if group == "publicapi:private_app-api-calls-ten-secondly:1:7")
     );
     assert_eq!(
         refused.ten_secondly,
@@ -82,7 +94,13 @@ async fn the_burst_rolls_over_ten_seconds() {
     );
     // At 10 s the two calls of second 0 leave the window; the one of second 5 stays.
     let a = limiter
-        .admit(&me, RateClass::Standard, &limits, at(10_000))
+        .admit(
+            me.portal,
+            me.credential,
+            RateClass::Standard,
+            &limits,
+            at(10_000),
+        )
         .await
         .unwrap();
     assert_eq!(a.refused, None);
@@ -112,16 +130,22 @@ async fn apps_have_their_own_burst_and_share_the_daily_limit() {
     let key = caller(Credential::ApiKey);
     for c in [&one, &two, &key] {
         let a = limiter
-            .admit(c, RateClass::Standard, &limits, at(0))
+            .admit(c.portal, c.credential, RateClass::Standard, &limits, at(0))
             .await
             .unwrap();
         assert_eq!(a.refused, None);
     }
     let a = limiter
-        .admit(&one, RateClass::Standard, &limits, at(20_000))
+        .admit(
+            one.portal,
+            one.credential,
+            RateClass::Standard,
+            &limits,
+            at(20_000),
+        )
         .await
         .unwrap();
-    assert_eq!(a.refused, Some(Policy::Daily));
+    assert_eq!(a.refused, Some(LimitPolicy::Daily));
     assert_eq!(
         a.daily,
         Some(Remaining {
@@ -131,7 +155,13 @@ async fn apps_have_their_own_burst_and_share_the_daily_limit() {
     );
     // Tomorrow the daily allowance is back.
     let a = limiter
-        .admit(&one, RateClass::Standard, &limits, at(DAY_MS))
+        .admit(
+            one.portal,
+            one.credential,
+            RateClass::Standard,
+            &limits,
+            at(DAY_MS),
+        )
         .await
         .unwrap();
     assert_eq!(a.refused, None);
@@ -147,7 +177,13 @@ async fn oauth_apps_have_no_daily_limit_and_110_per_ten_seconds() {
     });
     for i in 0..110 {
         let a = limiter
-            .admit(&app, RateClass::Standard, &limits, at(i))
+            .admit(
+                app.portal,
+                app.credential,
+                RateClass::Standard,
+                &limits,
+                at(i),
+            )
             .await
             .unwrap();
         assert_eq!(a.refused, None);
@@ -155,10 +191,16 @@ async fn oauth_apps_have_no_daily_limit_and_110_per_ten_seconds() {
         assert_eq!(a.ten_secondly.unwrap().max, 110);
     }
     let a = limiter
-        .admit(&app, RateClass::Standard, &limits, at(200))
+        .admit(
+            app.portal,
+            app.credential,
+            RateClass::Standard,
+            &limits,
+            at(200),
+        )
         .await
         .unwrap();
-    assert!(matches!(a.refused, Some(Policy::TenSecondly { .. })));
+    assert!(matches!(a.refused, Some(LimitPolicy::TenSecondly { .. })));
 }
 
 #[tokio::test]
@@ -168,20 +210,26 @@ async fn search_has_its_own_allowance_and_no_headers() {
     let me = caller(Credential::PrivateApp { app: AppId(1) });
     for t in [0, 10] {
         let a = limiter
-            .admit(&me, RateClass::Search, &limits, at(t))
+            .admit(me.portal, me.credential, RateClass::Search, &limits, at(t))
             .await
             .unwrap();
         assert_eq!(a, Admission::default());
     }
     let a = limiter
-        .admit(&me, RateClass::Search, &limits, at(20))
+        .admit(me.portal, me.credential, RateClass::Search, &limits, at(20))
         .await
         .unwrap();
-    assert_eq!(a.refused, Some(Policy::Secondly));
+    assert_eq!(a.refused, Some(LimitPolicy::Secondly));
     assert_eq!((a.daily, a.ten_secondly), (None, None));
     // Search did not use the burst; the next second searches again.
     let a = limiter
-        .admit(&me, RateClass::Standard, &limits, at(30))
+        .admit(
+            me.portal,
+            me.credential,
+            RateClass::Standard,
+            &limits,
+            at(30),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -192,7 +240,13 @@ async fn search_has_its_own_allowance_and_no_headers() {
         })
     );
     let a = limiter
-        .admit(&me, RateClass::Search, &limits, at(1000))
+        .admit(
+            me.portal,
+            me.credential,
+            RateClass::Search,
+            &limits,
+            at(1000),
+        )
         .await
         .unwrap();
     assert_eq!(a.refused, None);
@@ -210,7 +264,13 @@ async fn nodes_sharing_a_counter_never_admit_more_than_the_limit() {
         for i in 0..(max * 2 + 10) {
             let node = &nodes[(i % 3) as usize];
             let a = node
-                .admit(&me, RateClass::Standard, &limits, at(t))
+                .admit(
+                    me.portal,
+                    me.credential,
+                    RateClass::Standard,
+                    &limits,
+                    at(t),
+                )
                 .await
                 .unwrap();
             if a.refused.is_none() {
@@ -234,7 +294,13 @@ async fn a_node_asks_a_shared_counter_rarely_when_the_limit_is_far() {
     let limits = custom(1_000_000, 1_000_000_000, 5);
     for i in 0..10_000 {
         let a = limiter
-            .admit(&me, RateClass::Standard, &limits, at(i / 20))
+            .admit(
+                me.portal,
+                me.credential,
+                RateClass::Standard,
+                &limits,
+                at(i / 20),
+            )
             .await
             .unwrap();
         assert_eq!(a.refused, None);
@@ -257,7 +323,13 @@ async fn a_changed_limit_drops_the_leases_taken_under_the_old_one() {
     let me = caller(Credential::PrivateApp { app: AppId(1) });
     for i in 0..100 {
         let a = limiter
-            .admit(&me, RateClass::Standard, &custom(1000, 100_000, 5), at(i))
+            .admit(
+                me.portal,
+                me.credential,
+                RateClass::Standard,
+                &custom(1000, 100_000, 5),
+                at(i),
+            )
             .await
             .unwrap();
         assert_eq!(a.refused, None);
@@ -265,10 +337,16 @@ async fn a_changed_limit_drops_the_leases_taken_under_the_old_one() {
     // The daily limit is lowered below what was used: the next call is refused
     // although this node still holds leased calls.
     let a = limiter
-        .admit(&me, RateClass::Standard, &custom(1000, 50, 5), at(200))
+        .admit(
+            me.portal,
+            me.credential,
+            RateClass::Standard,
+            &custom(1000, 50, 5),
+            at(200),
+        )
         .await
         .unwrap();
-    assert_eq!(a.refused, Some(Policy::Daily));
+    assert_eq!(a.refused, Some(LimitPolicy::Daily));
 }
 
 #[test]
@@ -320,4 +398,79 @@ fn windows_bucket_time() {
     assert_eq!(d.bucket_end(at(5)).millis(), DAY_MS);
     assert_eq!(d.grant(8, 5), 2);
     assert_eq!(d.grant(12, 5), 0);
+}
+
+#[tokio::test]
+async fn a_spent_allowance_is_refused_without_asking_the_counter_again() {
+    let counter = Arc::new(SharedCounter::default());
+    let limiter = Limiter::new(counter.clone());
+    let me = caller(Credential::PrivateApp { app: AppId(1) });
+    let limits = custom(2, 1_000_000, 5);
+    let mut refused = 0;
+    for i in 0..50 {
+        let a = limiter
+            .admit(
+                me.portal,
+                me.credential,
+                RateClass::Standard,
+                &limits,
+                at(i),
+            )
+            .await
+            .unwrap();
+        refused += usize::from(a.refused.is_some());
+    }
+    assert_eq!(refused, 48);
+    let asked = counter.calls.load(Ordering::Relaxed);
+    assert!(
+        asked < 10,
+        "{asked} counter calls for 50 admissions in one bucket"
+    );
+    // The next bucket asks again (the window may have room).
+    let a = limiter
+        .admit(
+            me.portal,
+            me.credential,
+            RateClass::Standard,
+            &limits,
+            at(1_000),
+        )
+        .await
+        .unwrap();
+    assert!(a.refused.is_some(), "two calls are still in the window");
+    assert!(counter.calls.load(Ordering::Relaxed) > asked);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_wait_for_one_lease_rather_than_all_asking() {
+    let counter = Arc::new(SharedCounter::default());
+    let limiter = Arc::new(Limiter::new(counter.clone()));
+    let me = caller(Credential::PrivateApp { app: AppId(1) });
+    let limits = custom(1_000_000_000, 1_000_000_000, 5);
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let limiter = Arc::clone(&limiter);
+        let me = me.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..50 {
+                let a = limiter
+                    .admit(
+                        me.portal,
+                        me.credential,
+                        RateClass::Standard,
+                        &limits,
+                        at(5),
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(a.refused, None);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // 3,200 calls, two allowances, leases of up to a thousand.
+    let asked = counter.calls.load(Ordering::Relaxed);
+    assert!(asked <= 12, "{asked} counter calls for 3,200 admissions");
 }
