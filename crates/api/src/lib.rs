@@ -16,12 +16,14 @@ mod oauth;
 pub mod pipeline;
 mod properties;
 mod request_context;
+mod webhooks;
 mod wire;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use spoke_domain::access::Access;
 use spoke_domain::crm::Crm;
+use spoke_domain::webhooks::Webhooks;
 use std::sync::Arc;
 use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -44,6 +46,7 @@ pub struct Options {
 pub struct AppState {
     pub crm: Crm,
     pub access: Access,
+    pub webhooks: Webhooks,
     pub options: Arc<Options>,
 }
 
@@ -61,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pipeline::portal_api(portal_apis, &state))
         .merge(admin::routes(&state))
         .merge(oauth::routes())
+        .merge(webhooks::routes())
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(CatchPanicLayer::custom(error::panic_response))

@@ -16,5 +16,6 @@ pub mod property;
 pub mod search;
 pub mod store;
 pub mod time;
+pub mod webhooks;
 
 pub use error::{Error, Result};

@@ -18,6 +18,7 @@ use crate::ids::{AppId, ContactId, PortalId};
 use crate::property::{PropertyDefinition, PropertyGroup, PropertySchema};
 use crate::search::{SearchHits, SearchRequest};
 use crate::time::Timestamp;
+use crate::webhooks::WebhookStore;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -443,6 +444,10 @@ pub struct OutboxEvent {
     pub occurred_at: Timestamp,
     /// The property values the change wrote (`""` for a cleared value).
     pub values: BTreeMap<String, String>,
+    /// Who made the change, as HubSpot's `changeSource` tells it (`API`).
+    pub source: String,
+    /// What a merge did (merge events only).
+    pub merge: Option<crate::contact::plan::MergeDetails>,
 }
 
 #[async_trait]
@@ -458,11 +463,18 @@ pub trait OutboxStore: Send + Sync {
 
 /// Everything a backend provides.
 pub trait Store:
-    PortalStore + AccessStore + PropertyStore + ContactStore + OutboxStore + 'static
+    PortalStore + AccessStore + PropertyStore + ContactStore + OutboxStore + WebhookStore + 'static
 {
 }
 
-impl<T: PortalStore + AccessStore + PropertyStore + ContactStore + OutboxStore + 'static> Store
-    for T
+impl<
+        T: PortalStore
+            + AccessStore
+            + PropertyStore
+            + ContactStore
+            + OutboxStore
+            + WebhookStore
+            + 'static,
+    > Store for T
 {
 }

@@ -184,6 +184,26 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_OPEN_CONSENT")]
     pub open_consent: bool,
 
+    /// Multiplies the webhook retry schedule (10 retries over about 24
+    /// hours): 0.001 turns it into about 86 seconds, for tests. The 5 s
+    /// timeout of a request is not scaled.
+    #[arg(long, env = "SPOKE_WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
+    pub webhook_retry_scale: f64,
+
+    /// How long finished webhook deliveries (with their attempts) and
+    /// delivered outbox events are kept, in seconds (default 7 days).
+    #[arg(
+        long,
+        env = "SPOKE_WEBHOOK_RETENTION_SECONDS",
+        default_value_t = 604_800
+    )]
+    pub webhook_retention_seconds: u64,
+
+    /// Refuse webhook targets on loopback, private and other non-public
+    /// addresses (for deployments where portal owners are not trusted).
+    #[arg(long, env = "SPOKE_WEBHOOK_PUBLIC_TARGETS_ONLY")]
+    pub webhook_public_targets_only: bool,
+
     /// Log filter, in tracing's EnvFilter syntax ("info", "warn",
     /// "spoke_api=debug", ...).
     #[arg(long, env = "SPOKE_LOG", default_value = "info")]

@@ -1,7 +1,9 @@
 //! Typed configuration, built from the command line and environment.
 
 use crate::cli::{RateLimits, ServeArgs, SyncMode};
+use crate::workers::{TargetPolicy, WorkerSettings};
 use spoke_domain::access::limits::LimitsMode;
+use spoke_domain::webhooks::RetryPolicy;
 use spoke_store_postgres::PostgresOptions;
 use spoke_store_sqlite::{SqliteOptions, Synchronous};
 use std::fmt;
@@ -66,6 +68,8 @@ pub struct Config {
     pub rate_limits: LimitsMode,
     /// The consent page skips the sign-in.
     pub open_consent: bool,
+    /// Webhook retries, retention and targets.
+    pub webhooks: WorkerSettings,
 }
 
 impl Config {
@@ -85,6 +89,7 @@ impl Config {
             admin_token: None,
             rate_limits: LimitsMode::Off,
             open_consent: false,
+            webhooks: WorkerSettings::default(),
         }
     }
 }
@@ -144,7 +149,28 @@ impl TryFrom<&ServeArgs> for Config {
                 RateLimits::Hubspot => LimitsMode::Hubspot,
             },
             open_consent: args.open_consent,
+            webhooks: WorkerSettings {
+                retry: RetryPolicy {
+                    scale: check_scale(args.webhook_retry_scale)?,
+                },
+                retention: std::time::Duration::from_secs(args.webhook_retention_seconds.max(1)),
+                targets: if args.webhook_public_targets_only {
+                    TargetPolicy::PublicOnly
+                } else {
+                    TargetPolicy::Any
+                },
+            },
         })
+    }
+}
+
+fn check_scale(scale: f64) -> Result<f64, String> {
+    if scale.is_finite() && scale > 0.0 && scale <= 1000.0 {
+        Ok(scale)
+    } else {
+        Err(format!(
+            "--webhook-retry-scale must be a number above 0 (0.001 turns 24 hours into about 86 seconds), got {scale}"
+        ))
     }
 }
 
@@ -166,6 +192,7 @@ mod tests {
             admin_token: Some(Secret::new("admin-very-secret")),
             rate_limits: LimitsMode::Off,
             open_consent: false,
+            webhooks: WorkerSettings::default(),
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("very-secret"), "{shown}");

@@ -7,3 +7,4 @@ pub mod cli;
 pub mod config;
 pub mod startup;
 pub mod telemetry;
+pub mod workers;

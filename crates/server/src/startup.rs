@@ -2,12 +2,14 @@
 //! listener), then run it until a shutdown signal.
 
 use crate::config::{Config, Database};
+use crate::workers::{TargetPolicy, WorkerSettings, Workers};
 use axum::serve::ListenerExt;
 use spoke_api::{AppState, Options};
 use spoke_domain::access::{secrets, Access};
 use spoke_domain::crm::Crm;
 use spoke_domain::ids::PortalId;
 use spoke_domain::store::Store;
+use spoke_domain::webhooks::Webhooks;
 use spoke_store_postgres::PostgresStore;
 use spoke_store_sqlite::SqliteStore;
 use std::future::Future;
@@ -31,6 +33,7 @@ pub struct Application {
     state: AppState,
     store: Arc<dyn Store>,
     bootstrap: Bootstrap,
+    workers: WorkerSettings,
 }
 
 #[derive(Debug)]
@@ -76,12 +79,17 @@ impl Application {
             store: Arc::clone(&store),
             state: AppState {
                 access: Access::new(Arc::clone(&store), config.rate_limits),
+                webhooks: Webhooks::new(
+                    Arc::clone(&store),
+                    config.webhooks.targets == TargetPolicy::PublicOnly,
+                ),
                 crm: Crm::new(store),
                 options: Arc::new(Options {
                     open_consent: config.open_consent,
                 }),
             },
             bootstrap,
+            workers: config.webhooks,
         })
     }
 
@@ -126,6 +134,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let workers = Workers::start(Arc::clone(&self.store), self.workers);
+        drop(self.store);
         let service = spoke_api::service(self.state);
         let make_service = axum::ServiceExt::<axum::extract::Request>::into_make_service(service);
         // Responses are small and complete when written: send them at once.
@@ -137,8 +147,9 @@ impl Application {
         axum::serve(listener, make_service)
             .with_graceful_shutdown(shutdown)
             .await?;
-        // The router (and with it the last handle on the store) is dropped
-        // by now: SQLite has checkpointed its WAL and closed the file.
+        workers.stop().await;
+        // The router and the workers (and with them the last handles on the
+        // store) are dropped by now: SQLite has checkpointed its WAL and closed the file.
         tracing::info!("stopped cleanly");
         Ok(())
     }

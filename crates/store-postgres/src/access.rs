@@ -29,7 +29,7 @@ use tokio_postgres::Row;
 /// how long ago its token expired, then deleted.
 const KEEP_EXPIRED_MS: i64 = 7 * 86_400_000;
 
-const APP_COLUMNS: &str = "app_id, name, client_id, client_secret_hash, redirect_uris, scopes, optional_scopes, token_ttl_seconds, created_at";
+const APP_COLUMNS: &str = "app_id, name, client_id, client_secret_hash, redirect_uris, scopes, optional_scopes, token_ttl_seconds, created_at, client_secret";
 
 #[async_trait]
 impl AccessStore for PostgresStore {
@@ -131,8 +131,8 @@ impl AccessStore for PostgresStore {
         let now = Timestamp::now();
         tx.execute(
             "INSERT INTO apps (app_id, name, client_id, client_secret_hash, developer_key_hash,
-               redirect_uris, scopes, optional_scopes, token_ttl_seconds, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+               redirect_uris, scopes, optional_scopes, token_ttl_seconds, created_at, client_secret)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
                 &id.0,
                 &app.name,
@@ -144,6 +144,7 @@ impl AccessStore for PostgresStore {
                 &app.optional_scopes.to_stored(),
                 &i64::from(app.token_ttl_seconds),
                 &now.millis(),
+                &app.client_secret,
             ],
         )
         .await
@@ -154,6 +155,7 @@ impl AccessStore for PostgresStore {
             name: app.name,
             client_id: app.client_id,
             client_secret_hash: app.client_secret_hash,
+            client_secret: Some(app.client_secret),
             redirect_uris: app.redirect_uris,
             scopes: app.scopes,
             optional_scopes: app.optional_scopes,
@@ -488,6 +490,7 @@ fn app_row(r: &Row) -> App {
         name: r.get(1),
         client_id: r.get(2),
         client_secret_hash: secret.try_into().unwrap_or([0; 32]),
+        client_secret: r.get(9),
         redirect_uris: uris,
         scopes: Scopes::from_stored(r.get(5)),
         optional_scopes: Scopes::from_stored(r.get(6)),

@@ -29,6 +29,7 @@ mod readers;
 mod search;
 mod statistics;
 pub mod testing;
+mod webhooks;
 
 use deadpool_postgres::Pool;
 use invalidation::Caches;

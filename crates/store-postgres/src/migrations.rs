@@ -24,6 +24,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0004_blocked_emails_as_holders.sql"),
     ),
     ("0005_access", include_str!("../migrations/0005_access.sql")),
+    (
+        "0006_webhooks",
+        include_str!("../migrations/0006_webhooks.sql"),
+    ),
 ];
 
 /// The lock every node takes around migrations (per schema, so several

@@ -4,6 +4,7 @@ use crate::contacts::parse_kind;
 use crate::db::{client, db};
 use crate::PostgresStore;
 use async_trait::async_trait;
+use spoke_domain::contact::plan::MergeDetails;
 use spoke_domain::ids::{ContactId, PortalId};
 use spoke_domain::store::{OutboxEvent, OutboxStore};
 use spoke_domain::time::Timestamp;
@@ -23,7 +24,8 @@ impl OutboxStore for PostgresStore {
         let rows = client
             .query(
                 "SELECT o.event_id, o.object_id, o.kind, o.occurred_at,
-                        coalesce(c.changed_values, '{}'::jsonb)
+                        coalesce(c.changed_values, '{}'::jsonb), coalesce(c.source_type, 'API'),
+                        o.payload
                  FROM outbox o
                  LEFT JOIN contact_changes c
                    ON c.portal_id = o.portal_id AND c.change_id = o.change_id
@@ -36,6 +38,7 @@ impl OutboxStore for PostgresStore {
         rows.iter()
             .map(|row| {
                 let values: Json<BTreeMap<String, String>> = row.try_get(4).map_err(db)?;
+                let payload: Json<serde_json::Value> = row.try_get(6).map_err(db)?;
                 Ok(OutboxEvent {
                     id: row.get(0),
                     portal,
@@ -43,6 +46,8 @@ impl OutboxStore for PostgresStore {
                     kind: parse_kind(row.get(2))?,
                     occurred_at: Timestamp::from_stored(row.get(3)),
                     values: values.0,
+                    source: row.get(5),
+                    merge: MergeDetails::from_payload_json(&payload.0.to_string()),
                 })
             })
             .collect()

@@ -48,7 +48,11 @@ impl TestDatabase {
         drop(client);
         let _ = driver.await;
         let separator = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{separator}options=-csearch_path%3D{schema}");
+        // The application name marks the test's connections, so that the
+        // drop can end those a server left open (a background worker
+        // mid-transaction when the test's runtime stopped polling it).
+        let url =
+            format!("{base}{separator}options=-csearch_path%3D{schema}&application_name={schema}");
         Some(TestDatabase { url, base, schema })
     }
 
@@ -71,6 +75,14 @@ impl Drop for TestDatabase {
                     .await
                     .ok()?;
                 tokio::spawn(connection);
+                client
+                    .execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                         WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                        &[&schema],
+                    )
+                    .await
+                    .ok()?;
                 client
                     .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
                     .await

@@ -24,7 +24,7 @@ const MAX_CACHED_CREDENTIALS: usize = 100_000;
 /// how long ago its token expired, then deleted.
 const KEEP_EXPIRED_MS: i64 = 7 * 86_400_000;
 
-const APP_COLUMNS: &str = "app_id, name, client_id, client_secret_hash, redirect_uris, scopes, optional_scopes, token_ttl_seconds, created_at";
+const APP_COLUMNS: &str = "app_id, name, client_id, client_secret_hash, redirect_uris, scopes, optional_scopes, token_ttl_seconds, created_at, client_secret";
 
 #[async_trait]
 impl AccessStore for SqliteStore {
@@ -151,8 +151,9 @@ impl AccessStore for SqliteStore {
                 let uris = serde_json::to_string(&app.redirect_uris).map_err(internal)?;
                 tx.execute(
                     "INSERT INTO apps (app_id, name, client_id, client_secret_hash, developer_key_hash,
-                       redirect_uris, scopes, optional_scopes, token_ttl_seconds, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                       redirect_uris, scopes, optional_scopes, token_ttl_seconds, created_at,
+                       client_secret)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     params![
                         id.0,
                         app.name,
@@ -163,7 +164,8 @@ impl AccessStore for SqliteStore {
                         app.scopes.to_stored(),
                         app.optional_scopes.to_stored(),
                         app.token_ttl_seconds,
-                        now.millis()
+                        now.millis(),
+                        app.client_secret
                     ],
                 )
                 .map_err(internal)?;
@@ -172,6 +174,7 @@ impl AccessStore for SqliteStore {
                     name: app.name,
                     client_id: app.client_id,
                     client_secret_hash: app.client_secret_hash,
+                    client_secret: Some(app.client_secret),
                     redirect_uris: app.redirect_uris,
                     scopes: app.scopes,
                     optional_scopes: app.optional_scopes,
@@ -519,6 +522,7 @@ fn app_row(r: &Row<'_>) -> rusqlite::Result<App> {
         name: r.get(1)?,
         client_id: r.get(2)?,
         client_secret_hash: secret.try_into().unwrap_or([0; 32]),
+        client_secret: r.get(9)?,
         redirect_uris: serde_json::from_str(&uris).unwrap_or_default(),
         scopes: Scopes::from_stored(&r.get::<_, String>(5)?),
         optional_scopes: Scopes::from_stored(&r.get::<_, String>(6)?),

@@ -25,6 +25,7 @@ mod outbox;
 mod portals;
 mod properties;
 mod search_index;
+mod webhooks;
 
 use connection::Connections;
 use contacts::PlannedWrite;

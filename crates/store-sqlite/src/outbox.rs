@@ -4,6 +4,7 @@ use crate::contacts::{parse_kind, timestamp};
 use crate::{internal, SqliteStore};
 use async_trait::async_trait;
 use rusqlite::params;
+use spoke_domain::contact::plan::MergeDetails;
 use spoke_domain::ids::{ContactId, PortalId};
 use spoke_domain::store::{OutboxEvent, OutboxStore};
 use spoke_domain::Result;
@@ -20,7 +21,8 @@ impl OutboxStore for SqliteStore {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT o.id, o.portal_id, o.object_id, o.kind, o.occurred_at,
-                            coalesce(c.changed_values, '{}')
+                            coalesce(c.changed_values, '{}'), coalesce(c.source_type, 'API'),
+                            o.payload
                      FROM outbox o LEFT JOIN contact_changes c ON c.id = o.change_id
                      WHERE o.portal_id = ?1 AND o.id > ?2 ORDER BY o.id LIMIT ?3",
                 )
@@ -34,12 +36,15 @@ impl OutboxStore for SqliteStore {
                         r.get::<_, String>(3)?,
                         r.get::<_, i64>(4)?,
                         r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
                     ))
                 })
                 .map_err(internal)?;
             let mut events = Vec::new();
             for row in rows {
-                let (id, portal, contact, kind, at, values) = row.map_err(internal)?;
+                let (id, portal, contact, kind, at, values, source, payload) =
+                    row.map_err(internal)?;
                 events.push(OutboxEvent {
                     id,
                     portal: PortalId(portal),
@@ -47,6 +52,8 @@ impl OutboxStore for SqliteStore {
                     kind: parse_kind(&kind)?,
                     occurred_at: timestamp(at),
                     values: serde_json::from_str(&values).map_err(internal)?,
+                    source,
+                    merge: MergeDetails::from_payload_json(&payload),
                 });
             }
             Ok(events)

@@ -30,6 +30,7 @@ fn new_app(client_id: &str) -> NewApp {
         name: "An app".into(),
         client_id: client_id.into(),
         client_secret_hash: digest(&format!("{client_id}-secret")),
+        client_secret: format!("{client_id}-secret"),
         developer_key_hash: digest(&format!("{client_id}-developer-key")),
         redirect_uris: vec!["http://localhost:3000/callback".into()],
         scopes: scopes(&["crm.objects.contacts.read", "oauth"]),

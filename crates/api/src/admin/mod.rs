@@ -5,6 +5,7 @@
 
 mod apps;
 mod portals;
+mod webhooks;
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -45,6 +46,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/_spoke/v1/portals/{portal_id}/limits",
             put(portals::set_limits).get(portals::limits),
         )
+        .route(
+            "/_spoke/v1/portals/{portal_id}/webhook-deliveries",
+            get(webhooks::list),
+        )
+        .route(
+            "/_spoke/v1/webhook-deliveries/{delivery_id}/replay",
+            post(webhooks::replay),
+        )
+        .route("/_spoke/v1/webhook-attempts", get(webhooks::attempts))
         .route("/_spoke/v1/apps", post(apps::create))
         .route("/_spoke/v1/oauth/authorize", post(apps::authorize))
         .route_layer(from_fn_with_state(state.clone(), require_admin))

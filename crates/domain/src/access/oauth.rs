@@ -28,6 +28,9 @@ pub struct App {
     pub name: String,
     pub client_id: String,
     pub client_secret_hash: [u8; 32],
+    /// Kept in clear to sign webhooks with (HubSpot shows it to the app's
+    /// developer too); `None` for an app created before Spoke kept it.
+    pub client_secret: Option<String>,
     pub redirect_uris: Vec<String>,
     /// Scopes every install must grant.
     pub scopes: Scopes,
@@ -273,6 +276,7 @@ mod tests {
             name: "a".into(),
             client_id: "c".into(),
             client_secret_hash: [0; 32],
+            client_secret: None,
             redirect_uris: vec!["http://localhost:3000/cb".into()],
             scopes: Scopes::parse("s", ["crm.objects.contacts.read", "oauth"]).unwrap(),
             optional_scopes: Scopes::parse("s", ["crm.objects.contacts.write"]).unwrap(),

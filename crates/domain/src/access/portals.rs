@@ -54,6 +54,8 @@ pub struct NewApp {
     pub name: String,
     pub client_id: String,
     pub client_secret_hash: [u8; 32],
+    /// In clear: webhooks are signed with it.
+    pub client_secret: String,
     pub developer_key_hash: [u8; 32],
     pub redirect_uris: Vec<String>,
     pub scopes: Scopes,

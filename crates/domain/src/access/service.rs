@@ -418,6 +418,7 @@ impl Access {
                 name,
                 client_id: secrets::client_id(),
                 client_secret_hash: secrets::digest(&client_secret),
+                client_secret: client_secret.clone(),
                 developer_key_hash: secrets::digest(&developer_api_key),
                 redirect_uris,
                 scopes,

@@ -210,6 +210,22 @@ pub struct MergeDetails {
 }
 
 impl MergeDetails {
+    /// Reads what `payload_json` wrote; `None` for any other payload.
+    pub fn from_payload_json(text: &str) -> Option<MergeDetails> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let id = |v: &serde_json::Value| v.as_i64().map(ContactId);
+        Some(MergeDetails {
+            primary: id(value.get("primaryObjectId")?)?,
+            merged: value
+                .get("mergedObjectIds")?
+                .as_array()?
+                .iter()
+                .map(id)
+                .collect::<Option<Vec<_>>>()?,
+            properties_moved: value.get("numberOfPropertiesMoved")?.as_u64()? as u32,
+        })
+    }
+
     /// The JSON stores keep beside the event.
     pub fn payload_json(&self) -> String {
         let merged: Vec<i64> = self.merged.iter().map(|id| id.0).collect();

@@ -1,0 +1,81 @@
+-- Webhooks: apps' settings and subscriptions, the queue of events waiting
+-- for a batch, deliveries and their attempts. The outbox gains a flag: an
+-- event is dispatched (turned into queued events) exactly once, by one node
+-- at a time (an advisory lock), whatever order the writers commit in.
+
+-- Webhooks are signed with the app's client secret, so it is kept in clear
+-- (HubSpot shows it to the app's developer too). Apps created before this
+-- migration have only its digest and send unsigned requests.
+ALTER TABLE apps ADD COLUMN client_secret TEXT;
+
+-- Events recorded before webhooks existed are not delivered.
+ALTER TABLE outbox ADD COLUMN dispatched BOOLEAN NOT NULL DEFAULT false;
+UPDATE outbox SET dispatched = true;
+CREATE INDEX outbox_pending ON outbox (event_id) WHERE NOT dispatched;
+
+CREATE TABLE webhook_settings (
+    app_id         BIGINT PRIMARY KEY,
+    target_url     TEXT   NOT NULL,
+    max_concurrent INTEGER NOT NULL,
+    period         TEXT,
+    created_at     BIGINT NOT NULL,
+    updated_at     BIGINT NOT NULL
+);
+
+CREATE TABLE webhook_subscriptions (
+    id            BIGSERIAL PRIMARY KEY,
+    app_id        BIGINT  NOT NULL,
+    event_type    TEXT    NOT NULL,
+    property_name TEXT,
+    active        BOOLEAN NOT NULL,
+    created_at    BIGINT  NOT NULL,
+    updated_at    BIGINT  NOT NULL
+);
+CREATE INDEX webhook_subscriptions_by_app ON webhook_subscriptions (app_id, id);
+
+-- Events waiting for a batch; the row id is the event's eventId.
+CREATE TABLE webhook_queue (
+    id        BIGSERIAL PRIMARY KEY,
+    app_id    BIGINT  NOT NULL,
+    portal_id BIGINT  NOT NULL,
+    lane      INTEGER NOT NULL,
+    event     TEXT    NOT NULL -- JSON, HubSpot's event object
+);
+CREATE INDEX webhook_queue_by_lane ON webhook_queue (app_id, portal_id, lane, id);
+
+-- One batch of events to one app's target in one portal.
+CREATE TABLE webhook_deliveries (
+    id              BIGSERIAL PRIMARY KEY,
+    app_id          BIGINT  NOT NULL,
+    portal_id       BIGINT  NOT NULL,
+    lane            INTEGER, -- NULL for a replay
+    url             TEXT    NOT NULL,
+    events          TEXT    NOT NULL, -- JSON array
+    status          TEXT    NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT,
+    claim           BIGINT,
+    lease_until     BIGINT,
+    replay_of       BIGINT,
+    created_at      BIGINT  NOT NULL,
+    updated_at      BIGINT  NOT NULL
+);
+CREATE INDEX webhook_deliveries_open ON webhook_deliveries (app_id, portal_id, lane)
+    WHERE status IN ('PENDING', 'SENDING', 'RETRYING');
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
+    WHERE status IN ('PENDING', 'SENDING', 'RETRYING');
+CREATE INDEX webhook_deliveries_by_portal ON webhook_deliveries (portal_id, id);
+
+CREATE TABLE webhook_attempts (
+    id               BIGSERIAL PRIMARY KEY,
+    delivery_id      BIGINT  NOT NULL,
+    portal_id        BIGINT  NOT NULL,
+    number           INTEGER NOT NULL,
+    at               BIGINT  NOT NULL,
+    status_code      INTEGER,
+    latency_ms       BIGINT  NOT NULL,
+    response_excerpt TEXT,
+    error            TEXT,
+    delivered        BOOLEAN NOT NULL
+);
+CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts (delivery_id, id);
