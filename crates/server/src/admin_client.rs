@@ -1,14 +1,17 @@
 //! The admin commands (`spoke portals ...`, `spoke private-apps ...`,
-//! `spoke apps ...`, `spoke api-key ...`): calls to a running server's
+//! `spoke apps ...`, `spoke api-key ...`, `spoke webhooks ...`): calls to a running server's
 //! sandbox admin API, printed as a table or, with `--json`, as the server's
 //! JSON. They work the same against SQLite and against any node of a
 //! PostgreSQL cluster, since they only speak HTTP.
 
 use crate::cli::{
     ApiKeyCommand, AppsCommand, Command, PortalsCommand, PrivateAppsCommand, ServerArgs,
+    WebhooksCommand,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use std::io::Write;
+use std::time::Duration;
 
 /// A failure to report, one line.
 #[derive(Debug)]
@@ -28,7 +31,154 @@ pub async fn run(command: Command) -> Result<String, CommandError> {
         Command::PrivateApps { command, server } => private_apps(command, &server).await,
         Command::Apps { command, server } => apps(command, &server).await,
         Command::ApiKey { command, server } => api_key(command, &server).await,
+        Command::Webhooks { command, server } => webhooks(command, &server).await,
     }
+}
+
+async fn webhooks(command: WebhooksCommand, server: &ServerArgs) -> Result<String, CommandError> {
+    match command {
+        WebhooksCommand::Tail { from_start, count } => tail(server, from_start, count).await,
+        WebhooksCommand::List {
+            portal_id,
+            app_id,
+            status,
+        } => {
+            let mut path = format!("/portals/{portal_id}/webhook-deliveries?limit=100");
+            if let Some(app) = app_id {
+                path.push_str(&format!("&appId={app}"));
+            }
+            if let Some(status) = status {
+                path.push_str(&format!("&status={status}"));
+            }
+            let answer = call(server, Method::GET, &path, None).await?;
+            Ok(show(server, &answer, |a| {
+                let rows: Vec<Vec<String>> = a["results"]
+                    .as_array()
+                    .map(|list| {
+                        list.iter()
+                            .map(|d| {
+                                let mut row = fields(d, &["id", "appId", "status", "createdAt"]);
+                                row.insert(
+                                    3,
+                                    d["events"].as_array().map_or(0, Vec::len).to_string(),
+                                );
+                                row.insert(
+                                    4,
+                                    d["attempts"].as_array().map_or(0, Vec::len).to_string(),
+                                );
+                                row.push(text(&d["url"]));
+                                row
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                table(
+                    &[
+                        "DELIVERY", "APP", "STATUS", "EVENTS", "ATTEMPTS", "CREATED", "URL",
+                    ],
+                    &rows,
+                )
+            }))
+        }
+        WebhooksCommand::Replay { delivery_id } => {
+            let answer = call(
+                server,
+                Method::POST,
+                &format!("/webhook-deliveries/{delivery_id}/replay"),
+                None,
+            )
+            .await?;
+            Ok(show(server, &answer, |a| {
+                format!(
+                    "Delivery {delivery_id} queued again as delivery {} ({} events to {}).",
+                    text(&a["id"]),
+                    a["events"].as_array().map_or(0, Vec::len),
+                    text(&a["url"])
+                )
+            }))
+        }
+    }
+}
+
+/// Follows `/_spoke/v1/webhook-attempts`, printing each attempt once.
+async fn tail(
+    server: &ServerArgs,
+    from_start: bool,
+    count: Option<usize>,
+) -> Result<String, CommandError> {
+    let mut after = 0i64;
+    if !from_start {
+        // Skip what happened before.
+        loop {
+            let page = call(
+                server,
+                Method::GET,
+                &format!("/webhook-attempts?after={after}"),
+                None,
+            )
+            .await?;
+            let results = page["results"].as_array().cloned().unwrap_or_default();
+            match results.last() {
+                Some(last) => after = last["id"].as_i64().unwrap_or(after),
+                None => break,
+            }
+        }
+    }
+    let mut printed = 0usize;
+    let stdout = std::io::stdout();
+    loop {
+        let page = call(
+            server,
+            Method::GET,
+            &format!("/webhook-attempts?after={after}"),
+            None,
+        )
+        .await?;
+        let results = page["results"].as_array().cloned().unwrap_or_default();
+        for attempt in &results {
+            after = attempt["id"].as_i64().unwrap_or(after);
+            let line = if server.json {
+                attempt.to_string()
+            } else {
+                attempt_line(attempt)
+            };
+            let mut out = stdout.lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+            printed += 1;
+            if count.is_some_and(|n| printed >= n) {
+                return Ok(String::new());
+            }
+        }
+        if results.is_empty() {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+/// One attempt as `tail` prints it.
+fn attempt_line(a: &Value) -> String {
+    let outcome = match (a["statusCode"].as_i64(), a["error"].as_str()) {
+        (Some(code), _) => code.to_string(),
+        (None, Some(error)) => format!("error: {error}"),
+        (None, None) => "no answer".to_string(),
+    };
+    format!(
+        "{}  delivery {}  attempt {}  portal {}  app {}  {}  {}  {} ms  {}",
+        text(&a["at"]),
+        text(&a["deliveryId"]),
+        text(&a["attemptNumber"]),
+        text(&a["portalId"]),
+        text(&a["appId"]),
+        if a["delivered"].as_bool() == Some(true) {
+            "delivered"
+        } else {
+            "failed"
+        },
+        outcome,
+        text(&a["latencyMs"]),
+        text(&a["url"]),
+    )
 }
 
 async fn portals(command: PortalsCommand, server: &ServerArgs) -> Result<String, CommandError> {

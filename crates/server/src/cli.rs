@@ -53,6 +53,13 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Webhook deliveries: follow them as they happen, list, replay.
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
 }
 
 /// How the admin commands reach a running server.
@@ -129,6 +136,32 @@ pub enum AppsCommand {
         #[arg(long)]
         access_token_ttl_seconds: Option<u32>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WebhooksCommand {
+    /// Print every delivery attempt as it happens (every portal), one line
+    /// each, until interrupted.
+    Tail {
+        /// Print the attempts already made too.
+        #[arg(long)]
+        from_start: bool,
+        /// Stop after this many attempts.
+        #[arg(long)]
+        count: Option<usize>,
+    },
+    /// A portal's deliveries, newest first.
+    List {
+        portal_id: i64,
+        /// Only this app's.
+        #[arg(long)]
+        app_id: Option<i64>,
+        /// PENDING, SENDING, RETRYING, DELIVERED or FAILED.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Send a delivery's events again, as a new delivery.
+    Replay { delivery_id: i64 },
 }
 
 #[derive(Subcommand, Debug)]

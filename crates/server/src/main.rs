@@ -81,7 +81,9 @@ fn run_admin(command: Command) -> ExitCode {
     };
     match runtime.block_on(spoke::admin_client::run(command)) {
         Ok(out) => {
-            println!("{out}");
+            if !out.is_empty() {
+                println!("{out}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
