@@ -79,6 +79,7 @@ start_spoke() {
   fi
   SPOKE_BOOTSTRAP_TOKEN="$token" SPOKE_ADMIN_TOKEN="$admin_token" SPOKE_LOG=warn \
     "$spoke" serve --listen 127.0.0.1:0 --data-dir "$data" --rate-limits "$rate_limits" \
+    --webhook-retry-scale 0.001 \
     "${database[@]}" >"$log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 100); do
