@@ -11,6 +11,7 @@ mod memory;
 mod raw_postgres;
 mod raw_sqlite;
 mod search;
+mod webhooks;
 
 use clap::{Parser, Subcommand};
 use load::{median, Call, RunStats, Stop};
@@ -95,6 +96,21 @@ enum Command {
         #[arg(long)]
         db: std::path::PathBuf,
     },
+    /// Ingest into a portal whose app has three webhook subscriptions,
+    /// delivered to a receiver in this process, beside the same ingest into
+    /// a portal without; rounds interleaved.
+    Webhooks {
+        /// Address of a fresh Spoke (its portals 2 and 3 are made here).
+        #[arg(long)]
+        addr: SocketAddr,
+        #[arg(long)]
+        admin_token: String,
+        /// Contacts per portal, over all rounds.
+        #[arg(long, default_value_t = 100_000)]
+        contacts: u64,
+        #[arg(long, default_value_t = 2)]
+        rounds: usize,
+    },
     /// Seed contacts, then GET-by-id versus GET /health, interleaved.
     GetById {
         #[command(flatten)]
@@ -178,6 +194,12 @@ fn main() {
             .await;
             report("GET", &m);
         }),
+        Command::Webhooks {
+            addr,
+            admin_token,
+            contacts,
+            rounds,
+        } => runtime.block_on(webhooks::run(addr, &admin_token, contacts, rounds)),
         Command::ScanReference { db } => {
             raw_sqlite::scan(&db);
         }

@@ -1,7 +1,8 @@
--- Webhooks: apps' settings and subscriptions, the queue of events waiting
--- for a batch, deliveries and their attempts. The outbox gains a flag: an
--- event is dispatched (turned into queued events) exactly once, by one node
--- at a time (an advisory lock), whatever order the writers commit in.
+-- Webhooks: apps' settings and subscriptions, deliveries (batches of
+-- events, waiting for their lane, sent, retried) and their attempts. The
+-- outbox gains a flag: an event is dispatched (turned into deliveries)
+-- exactly once, by one node at a time (an advisory lock), whatever order
+-- the writers commit in.
 
 -- Webhooks are signed with the app's client secret, so it is kept in clear
 -- (HubSpot shows it to the app's developer too). Apps created before this
@@ -33,16 +34,6 @@ CREATE TABLE webhook_subscriptions (
 );
 CREATE INDEX webhook_subscriptions_by_app ON webhook_subscriptions (app_id, id);
 
--- Events waiting for a batch; the row id is the event's eventId.
-CREATE TABLE webhook_queue (
-    id        BIGSERIAL PRIMARY KEY,
-    app_id    BIGINT  NOT NULL,
-    portal_id BIGINT  NOT NULL,
-    lane      INTEGER NOT NULL,
-    event     TEXT    NOT NULL -- JSON, HubSpot's event object
-);
-CREATE INDEX webhook_queue_by_lane ON webhook_queue (app_id, portal_id, lane, id);
-
 -- One batch of events to one app's target in one portal.
 CREATE TABLE webhook_deliveries (
     id              BIGSERIAL PRIMARY KEY,
@@ -53,15 +44,17 @@ CREATE TABLE webhook_deliveries (
     events          TEXT    NOT NULL, -- JSON array
     status          TEXT    NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at BIGINT,
+    next_attempt_at BIGINT, -- NULL: waiting for its lane
     claim           BIGINT,
     lease_until     BIGINT,
     replay_of       BIGINT,
     created_at      BIGINT  NOT NULL,
     updated_at      BIGINT  NOT NULL
 );
-CREATE INDEX webhook_deliveries_open ON webhook_deliveries (app_id, portal_id, lane)
-    WHERE status IN ('PENDING', 'SENDING', 'RETRYING');
+CREATE INDEX webhook_deliveries_waiting ON webhook_deliveries (app_id, portal_id, lane, id)
+    WHERE status = 'PENDING' AND next_attempt_at IS NULL;
+CREATE INDEX webhook_deliveries_busy ON webhook_deliveries (app_id, portal_id, lane)
+    WHERE status IN ('SENDING', 'RETRYING');
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
     WHERE status IN ('PENDING', 'SENDING', 'RETRYING');
 CREATE INDEX webhook_deliveries_by_portal ON webhook_deliveries (portal_id, id);

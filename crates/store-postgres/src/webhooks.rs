@@ -14,11 +14,10 @@ use spoke_domain::store::OutboxEvent;
 use spoke_domain::time::Timestamp;
 use spoke_domain::webhooks::store::{
     new_claim, Attempt, AttemptOutcome, ClaimedDelivery, Delivery, DeliveryFilter, DeliveryStatus,
-    FanOut,
+    Plan,
 };
 use spoke_domain::webhooks::{
-    EventType, NewSubscription, Route, Settings, Subscription, WebhookEvent, WebhookStore,
-    MAX_EVENTS_PER_REQUEST,
+    EventType, NewSubscription, Route, Settings, Subscription, WebhookStore,
 };
 use spoke_domain::Result;
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,7 +34,8 @@ const OPEN: &str = "('PENDING', 'SENDING', 'RETRYING')";
 /// Whether anything is due or queued (`$1`: now).
 const WORK_EXISTS: &str = "EXISTS (SELECT 1 FROM webhook_deliveries
       WHERE status IN ('PENDING', 'SENDING', 'RETRYING') AND next_attempt_at <= $1)
-    OR EXISTS (SELECT 1 FROM webhook_queue)";
+    OR EXISTS (SELECT 1 FROM webhook_deliveries
+      WHERE status = 'PENDING' AND next_attempt_at IS NULL)";
 const DISPATCH_LOCK: &str =
     "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || ':spoke-webhook-dispatch'))";
 const CLAIM_LOCK: &str =
@@ -191,7 +191,7 @@ impl WebhookStore for PostgresStore {
         Ok(n > 0)
     }
 
-    async fn dispatch_outbox(&self, limit: usize, fan_out: FanOut) -> Result<usize> {
+    async fn dispatch_outbox(&self, limit: usize, plan: Plan) -> Result<usize> {
         let mut client = client(self.pool()).await?;
         let pending = client
             .query_opt("SELECT 1 FROM outbox WHERE NOT dispatched LIMIT 1", &[])
@@ -242,24 +242,32 @@ impl WebhookStore for PostgresStore {
             routes.extend(routes_of(&tx, portal).await?);
         }
         if !routes.is_empty() {
-            let (mut apps, mut portals, mut lanes, mut bodies) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            for event in &events {
-                for queued in fan_out(event, &routes) {
-                    apps.push(queued.app.0);
-                    portals.push(queued.portal.0);
-                    lanes.push(queued.lane);
-                    bodies.push(
-                        serde_json::to_string(&queued.event)
-                            .map_err(spoke_domain::Error::internal)?,
-                    );
-                }
+            let (mut apps, mut portals, mut lanes, mut urls, mut bodies) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for batch in plan(&events, &routes) {
+                apps.push(batch.app.0);
+                portals.push(batch.portal.0);
+                lanes.push(batch.lane);
+                urls.push(batch.url);
+                bodies.push(
+                    serde_json::to_string(&batch.events).map_err(spoke_domain::Error::internal)?,
+                );
             }
             tx.execute(
-                "INSERT INTO webhook_queue (app_id, portal_id, lane, event)
-                 SELECT a, p, l, e FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::text[])
-                 WITH ORDINALITY AS u(a, p, l, e, n) ORDER BY n",
-                &[&apps, &portals, &lanes, &bodies],
+                "INSERT INTO webhook_deliveries
+                   (app_id, portal_id, lane, url, events, status, created_at, updated_at)
+                 SELECT a, p, l, u, e, 'PENDING', $6, $6
+                 FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::text[], $5::text[])
+                      WITH ORDINALITY AS t(a, p, l, u, e, n)
+                 ORDER BY n",
+                &[
+                    &apps,
+                    &portals,
+                    &lanes,
+                    &urls,
+                    &bodies,
+                    &Timestamp::now().millis(),
+                ],
             )
             .await
             .map_err(db)?;
@@ -332,78 +340,53 @@ impl WebhookStore for PostgresStore {
                 claim: claim_id,
             });
         }
+        // The oldest waiting delivery of every idle lane.
         if claimed.len() < limit {
-            let lanes = tx
+            let waiting = tx
                 .query(
-                    &format!(
-                        "SELECT q.app_id, q.portal_id, q.lane FROM webhook_queue q
-                         GROUP BY q.app_id, q.portal_id, q.lane
-                         HAVING NOT EXISTS (SELECT 1 FROM webhook_deliveries d
-                           WHERE d.app_id = q.app_id AND d.portal_id = q.portal_id
-                             AND d.lane = q.lane AND d.status IN {OPEN})
-                         ORDER BY min(q.id) LIMIT $1"
-                    ),
+                    "SELECT d.app_id, min(d.id) FROM webhook_deliveries d
+                     WHERE d.status = 'PENDING' AND d.next_attempt_at IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries b
+                         WHERE b.app_id = d.app_id AND b.portal_id = d.portal_id
+                           AND b.lane = d.lane AND b.status IN ('SENDING', 'RETRYING'))
+                     GROUP BY d.app_id, d.portal_id, d.lane
+                     ORDER BY min(d.id) LIMIT $1",
                     &[&((limit - claimed.len()) as i64)],
                 )
                 .await
                 .map_err(db)?;
-            for lane_row in lanes {
-                let (app, portal, lane): (i64, i64, i32) =
-                    (lane_row.get(0), lane_row.get(1), lane_row.get(2));
+            for row in waiting {
+                let (app, id): (i64, i64) = (row.get(0), row.get(1));
                 let Some(settings) = read_settings(&tx, AppId(app)).await? else {
-                    tx.execute("DELETE FROM webhook_queue WHERE app_id = $1", &[&app])
-                        .await
-                        .map_err(db)?;
-                    continue;
-                };
-                let rows = tx
-                    .query(
-                        "DELETE FROM webhook_queue WHERE id IN (
-                           SELECT id FROM webhook_queue
-                           WHERE app_id = $1 AND portal_id = $2 AND lane = $3
-                           ORDER BY id LIMIT $4)
-                         RETURNING id, event",
-                        &[&app, &portal, &lane, &(MAX_EVENTS_PER_REQUEST as i64)],
+                    // The app's settings are gone: nowhere to send.
+                    tx.execute(
+                        "UPDATE webhook_deliveries SET status = 'FAILED', updated_at = $2
+                         WHERE id = $1",
+                        &[&id, &now.millis()],
                     )
                     .await
                     .map_err(db)?;
-                let mut events = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let json: String = row.get(1);
-                    let mut event: WebhookEvent =
-                        serde_json::from_str(&json).map_err(spoke_domain::Error::internal)?;
-                    event.event_id = row.get(0);
-                    events.push(event);
-                }
-                events.sort_by_key(|e| e.event_id);
-                let json = serde_json::to_string(&events).map_err(spoke_domain::Error::internal)?;
-                let id: i64 = tx
+                    continue;
+                };
+                let row = tx
                     .query_one(
-                        "INSERT INTO webhook_deliveries (app_id, portal_id, lane, url, events,
-                           status, next_attempt_at, claim, lease_until, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, 'SENDING', $6, $7, $6, $8, $8) RETURNING id",
-                        &[
-                            &app,
-                            &portal,
-                            &lane,
-                            &settings.target_url,
-                            &json,
-                            &lease_until.millis(),
-                            &claim_id,
-                            &now.millis(),
-                        ],
+                        "UPDATE webhook_deliveries
+                         SET status = 'SENDING', url = $2, claim = $3, lease_until = $4,
+                             next_attempt_at = $4
+                         WHERE id = $1 RETURNING portal_id, events, attempts",
+                        &[&id, &settings.target_url, &claim_id, &lease_until.millis()],
                     )
                     .await
-                    .map_err(db)?
-                    .get(0);
+                    .map_err(db)?;
+                let events: String = row.get(1);
                 claimed.push(ClaimedDelivery {
                     id,
                     app: AppId(app),
-                    portal: PortalId(portal),
+                    portal: PortalId(row.get(0)),
                     url: settings.target_url,
                     secret: secret_of(&tx, AppId(app)).await?,
-                    events,
-                    attempt: 0,
+                    events: serde_json::from_str(&events).map_err(spoke_domain::Error::internal)?,
+                    attempt: row.get::<_, i32>(2) as u32,
                     claim: claim_id,
                 });
             }
@@ -653,7 +636,7 @@ async fn routes_of(client: &impl GenericClient, portal: PortalId) -> Result<Vec<
     let rows = client
         .query(
             &format!(
-                "SELECT w.max_concurrent, {SUBSCRIPTION_COLUMNS}
+                "SELECT w.max_concurrent, w.target_url, {SUBSCRIPTION_COLUMNS}
                  FROM app_installs i
                  JOIN webhook_settings w ON w.app_id = i.app_id
                  JOIN webhook_subscriptions s ON s.app_id = i.app_id AND s.active
@@ -666,12 +649,14 @@ async fn routes_of(client: &impl GenericClient, portal: PortalId) -> Result<Vec<
     let mut routes: BTreeMap<AppId, Route> = BTreeMap::new();
     for row in &rows {
         let lanes = row.get::<_, i32>(0) as u32;
-        let subscription = subscription_row(row, 1);
+        let target_url: String = row.get(1);
+        let subscription = subscription_row(row, 2);
         routes
             .entry(subscription.app)
             .or_insert_with(|| Route {
                 portal,
                 app: subscription.app,
+                target_url,
                 max_concurrent_requests: lanes,
                 subscriptions: Vec::new(),
             })

@@ -1,6 +1,7 @@
--- Webhooks: apps' settings and subscriptions, the queue of events waiting
--- for a batch, deliveries and their attempts. The outbox gains a flag: an
--- event is dispatched (turned into queued events) exactly once.
+-- Webhooks: apps' settings and subscriptions, deliveries (batches of
+-- events, waiting for their lane, sent, retried) and their attempts. The
+-- dispatcher's position in the outbox: one writer commits outbox ids in
+-- order, so every event up to it has been turned into deliveries.
 
 -- Webhooks are signed with the app's client secret, so it is kept in clear
 -- (HubSpot shows it to the app's developer too). Apps created before this
@@ -8,9 +9,13 @@
 ALTER TABLE apps ADD COLUMN client_secret TEXT;
 
 -- Events recorded before webhooks existed are not delivered.
-ALTER TABLE outbox ADD COLUMN dispatched INTEGER NOT NULL DEFAULT 0;
-UPDATE outbox SET dispatched = 1;
-CREATE INDEX outbox_pending ON outbox (id) WHERE dispatched = 0;
+CREATE TABLE webhook_dispatch (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    position INTEGER NOT NULL
+);
+INSERT INTO webhook_dispatch (id, position)
+SELECT 1, max(coalesce((SELECT max(id) FROM outbox), 0),
+              coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0));
 
 CREATE TABLE webhook_settings (
     app_id          INTEGER PRIMARY KEY,
@@ -32,16 +37,6 @@ CREATE TABLE webhook_subscriptions (
 );
 CREATE INDEX webhook_subscriptions_by_app ON webhook_subscriptions (app_id, id);
 
--- Events waiting for a batch; the row id is the event's eventId.
-CREATE TABLE webhook_queue (
-    id        INTEGER PRIMARY KEY AUTOINCREMENT,
-    app_id    INTEGER NOT NULL,
-    portal_id INTEGER NOT NULL,
-    lane      INTEGER NOT NULL,
-    event     TEXT    NOT NULL -- JSON, HubSpot's event object
-);
-CREATE INDEX webhook_queue_by_lane ON webhook_queue (app_id, portal_id, lane, id);
-
 -- One batch of events to one app's target in one portal.
 CREATE TABLE webhook_deliveries (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -52,15 +47,17 @@ CREATE TABLE webhook_deliveries (
     events          TEXT    NOT NULL, -- JSON array
     status          TEXT    NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at INTEGER,
+    next_attempt_at INTEGER, -- NULL: waiting for its lane
     claim           INTEGER,
     lease_until     INTEGER,
     replay_of       INTEGER,
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
 );
-CREATE INDEX webhook_deliveries_open ON webhook_deliveries (app_id, portal_id, lane)
-    WHERE status IN ('PENDING', 'SENDING', 'RETRYING');
+CREATE INDEX webhook_deliveries_waiting ON webhook_deliveries (app_id, portal_id, lane, id)
+    WHERE status = 'PENDING' AND next_attempt_at IS NULL;
+CREATE INDEX webhook_deliveries_busy ON webhook_deliveries (app_id, portal_id, lane)
+    WHERE status IN ('SENDING', 'RETRYING');
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
     WHERE status IN ('PENDING', 'SENDING', 'RETRYING');
 CREATE INDEX webhook_deliveries_by_portal ON webhook_deliveries (portal_id, id);

@@ -10,11 +10,10 @@ use spoke_domain::ids::{AppId, ContactId, PortalId};
 use spoke_domain::store::OutboxEvent;
 use spoke_domain::time::Timestamp;
 use spoke_domain::webhooks::store::{
-    Attempt, AttemptOutcome, ClaimedDelivery, Delivery, DeliveryFilter, DeliveryStatus, FanOut,
+    Attempt, AttemptOutcome, ClaimedDelivery, Delivery, DeliveryFilter, DeliveryStatus, Plan,
 };
 use spoke_domain::webhooks::{
-    EventType, NewSubscription, Route, Settings, Subscription, WebhookEvent, WebhookStore,
-    MAX_EVENTS_PER_REQUEST,
+    EventType, NewSubscription, Route, Settings, Subscription, WebhookStore,
 };
 use spoke_domain::Result;
 use std::collections::{BTreeMap, BTreeSet};
@@ -161,13 +160,16 @@ impl WebhookStore for SqliteStore {
             .await
     }
 
-    async fn dispatch_outbox(&self, limit: usize, fan_out: FanOut) -> Result<usize> {
+    async fn dispatch_outbox(&self, limit: usize, plan: Plan) -> Result<usize> {
         // Nothing pending is the common case: a read answers it without
         // taking the writer.
         let pending = self.connections().read(|conn| {
-            conn.prepare_cached("SELECT 1 FROM outbox WHERE dispatched = 0 LIMIT 1")
-                .and_then(|mut s| s.exists([]))
-                .map_err(internal)
+            conn.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM outbox
+                   WHERE id > (SELECT position FROM webhook_dispatch))",
+            )
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, bool>(0)))
+            .map_err(internal)
         })?;
         if !pending {
             return Ok(0);
@@ -184,28 +186,32 @@ impl WebhookStore for SqliteStore {
                     routes.extend(routes_of(tx, portal)?);
                 }
                 if !routes.is_empty() {
+                    let now = Timestamp::now().millis();
                     let mut insert = tx
                         .prepare_cached(
-                            "INSERT INTO webhook_queue (app_id, portal_id, lane, event)
-                             VALUES (?1, ?2, ?3, ?4)",
+                            "INSERT INTO webhook_deliveries (app_id, portal_id, lane, url, events,
+                               status, created_at, updated_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, 'PENDING', ?6, ?6)",
                         )
                         .map_err(internal)?;
-                    for event in &events {
-                        for queued in fan_out(event, &routes) {
-                            let json = serde_json::to_string(&queued.event).map_err(internal)?;
-                            insert
-                                .execute(params![queued.app.0, queued.portal.0, queued.lane, json])
-                                .map_err(internal)?;
-                        }
+                    for batch in plan(&events, &routes) {
+                        let json = serde_json::to_string(&batch.events).map_err(internal)?;
+                        insert
+                            .execute(params![
+                                batch.app.0,
+                                batch.portal.0,
+                                batch.lane,
+                                batch.url,
+                                json,
+                                now
+                            ])
+                            .map_err(internal)?;
                     }
                 }
-                // One writer: ids commit in order, so every pending id up
-                // to the last taken was taken.
-                tx.execute(
-                    "UPDATE outbox SET dispatched = 1 WHERE dispatched = 0 AND id <= ?1",
-                    [last],
-                )
-                .map_err(internal)?;
+                // One writer: ids commit in order, so every id up to the
+                // last taken was taken.
+                tx.execute("UPDATE webhook_dispatch SET position = ?1", [last])
+                    .map_err(internal)?;
                 Ok(events.len())
             })
             .await
@@ -222,7 +228,8 @@ impl WebhookStore for SqliteStore {
             conn.prepare_cached(&format!(
                 "SELECT EXISTS (SELECT 1 FROM webhook_deliveries
                    WHERE status IN {OPEN} AND next_attempt_at <= ?1)
-                 OR EXISTS (SELECT 1 FROM webhook_queue)"
+                 OR EXISTS (SELECT 1 FROM webhook_deliveries
+                   WHERE status = 'PENDING' AND next_attempt_at IS NULL)"
             ))
             .and_then(|mut s| s.query_row([now.millis()], |r| r.get::<_, bool>(0)))
             .map_err(internal)
@@ -421,7 +428,8 @@ impl WebhookStore for SqliteStore {
                     .map_err(internal)?;
                 removed += tx
                     .execute(
-                        "DELETE FROM outbox WHERE dispatched = 1 AND occurred_at < ?1",
+                        "DELETE FROM outbox WHERE occurred_at < ?1
+                           AND id <= (SELECT position FROM webhook_dispatch)",
                         [cutoff],
                     )
                     .map_err(internal)?;
@@ -483,7 +491,7 @@ fn pending_events(conn: &Connection, limit: usize) -> Result<Vec<OutboxEvent>> {
             "SELECT o.id, o.portal_id, o.object_id, o.kind, o.occurred_at,
                     coalesce(c.changed_values, '{}'), coalesce(c.source_type, 'API'), o.payload
              FROM outbox o LEFT JOIN contact_changes c ON c.id = o.change_id
-             WHERE o.dispatched = 0 ORDER BY o.id LIMIT ?1",
+             WHERE o.id > (SELECT position FROM webhook_dispatch) ORDER BY o.id LIMIT ?1",
         )
         .map_err(internal)?;
     let rows = stmt
@@ -521,7 +529,7 @@ fn pending_events(conn: &Connection, limit: usize) -> Result<Vec<OutboxEvent>> {
 fn routes_of(conn: &Connection, portal: PortalId) -> Result<Vec<Route>> {
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT w.max_concurrent, {}
+            "SELECT w.max_concurrent, w.target_url, {}
              FROM app_installs i
              JOIN webhook_settings w ON w.app_id = i.app_id
              JOIN webhook_subscriptions s ON s.app_id = i.app_id AND s.active = 1
@@ -535,17 +543,22 @@ fn routes_of(conn: &Connection, portal: PortalId) -> Result<Vec<Route>> {
         .map_err(internal)?;
     let rows = stmt
         .query_map([portal.0], |r| {
-            Ok((r.get::<_, u32>(0)?, subscription_row_at(r, 1)?))
+            Ok((
+                r.get::<_, u32>(0)?,
+                r.get::<_, String>(1)?,
+                subscription_row_at(r, 2)?,
+            ))
         })
         .map_err(internal)?;
     let mut routes: BTreeMap<AppId, Route> = BTreeMap::new();
     for row in rows {
-        let (lanes, subscription) = row.map_err(internal)?;
+        let (lanes, target_url, subscription) = row.map_err(internal)?;
         routes
             .entry(subscription.app)
             .or_insert_with(|| Route {
                 portal,
                 app: subscription.app,
+                target_url,
                 max_concurrent_requests: lanes,
                 subscriptions: Vec::new(),
             })
@@ -595,91 +608,46 @@ fn claim(
             claimed.push(delivery);
         }
     }
-    // New batches for idle lanes.
+    // The oldest waiting delivery of every idle lane.
     if claimed.len() < limit {
-        let lanes: Vec<(i64, i64, i64)> = {
+        let waiting: Vec<(i64, i64)> = {
             let mut stmt = tx
-                .prepare_cached(&format!(
-                    "SELECT q.app_id, q.portal_id, q.lane FROM webhook_queue q
-                     GROUP BY q.app_id, q.portal_id, q.lane
-                     HAVING NOT EXISTS (SELECT 1 FROM webhook_deliveries d
-                       WHERE d.app_id = q.app_id AND d.portal_id = q.portal_id
-                         AND d.lane = q.lane AND d.status IN {OPEN})
-                     ORDER BY min(q.id) LIMIT ?1"
-                ))
+                .prepare_cached(
+                    "SELECT d.app_id, min(d.id) FROM webhook_deliveries d
+                     WHERE d.status = 'PENDING' AND d.next_attempt_at IS NULL
+                     GROUP BY d.app_id, d.portal_id, d.lane
+                     HAVING NOT EXISTS (SELECT 1 FROM webhook_deliveries b
+                       WHERE b.app_id = d.app_id AND b.portal_id = d.portal_id
+                         AND b.lane = d.lane AND b.status IN ('SENDING', 'RETRYING'))
+                     ORDER BY min(d.id) LIMIT ?1",
+                )
                 .map_err(internal)?;
             let rows = stmt
                 .query_map([(limit - claimed.len()) as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    Ok((r.get(0)?, r.get(1)?))
                 })
                 .map_err(internal)?;
             rows.collect::<rusqlite::Result<_>>().map_err(internal)?
         };
-        for (app, portal, lane) in lanes {
+        for (app, id) in waiting {
             let Some(settings) = read_settings(tx, AppId(app))? else {
-                // The app's settings are gone: nowhere to send its events.
-                tx.execute("DELETE FROM webhook_queue WHERE app_id = ?1", [app])
-                    .map_err(internal)?;
+                // The app's settings are gone: nowhere to send.
+                tx.execute(
+                    "UPDATE webhook_deliveries SET status = 'FAILED', updated_at = ?2
+                     WHERE id = ?1",
+                    params![id, now.millis()],
+                )
+                .map_err(internal)?;
                 continue;
             };
-            let (last, events) = {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "SELECT id, event FROM webhook_queue
-                         WHERE app_id = ?1 AND portal_id = ?2 AND lane = ?3
-                         ORDER BY id LIMIT ?4",
-                    )
-                    .map_err(internal)?;
-                let rows = stmt
-                    .query_map(
-                        params![app, portal, lane, MAX_EVENTS_PER_REQUEST as i64],
-                        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-                    )
-                    .map_err(internal)?;
-                let mut last = 0;
-                let mut events = Vec::new();
-                for row in rows {
-                    let (id, json) = row.map_err(internal)?;
-                    let mut event: WebhookEvent = serde_json::from_str(&json).map_err(internal)?;
-                    event.event_id = id;
-                    last = id;
-                    events.push(event);
-                }
-                (last, events)
-            };
             tx.execute(
-                "DELETE FROM webhook_queue
-                 WHERE app_id = ?1 AND portal_id = ?2 AND lane = ?3 AND id <= ?4",
-                params![app, portal, lane, last],
+                "UPDATE webhook_deliveries SET url = ?2 WHERE id = ?1",
+                params![id, settings.target_url],
             )
             .map_err(internal)?;
-            let json = serde_json::to_string(&events).map_err(internal)?;
-            tx.execute(
-                "INSERT INTO webhook_deliveries (app_id, portal_id, lane, url, events, status,
-                   next_attempt_at, claim, lease_until, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'SENDING', ?6, ?7, ?6, ?8, ?8)",
-                params![
-                    app,
-                    portal,
-                    lane,
-                    settings.target_url,
-                    json,
-                    lease_until.millis(),
-                    claim_id,
-                    now.millis()
-                ],
-            )
-            .map_err(internal)?;
-            claimed.push(ClaimedDelivery {
-                id: tx.last_insert_rowid(),
-                app: AppId(app),
-                portal: PortalId(portal),
-                url: settings.target_url,
-                secret: secret_of(tx, AppId(app))?,
-                events,
-                attempt: 0,
-                claim: claim_id,
-            });
+            if let Some(delivery) = take(tx, id, claim_id, lease_until)? {
+                claimed.push(delivery);
+            }
         }
     }
     Ok(claimed)

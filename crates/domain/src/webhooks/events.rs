@@ -41,13 +41,70 @@ pub struct WebhookEvent {
 }
 
 /// The subscriptions of one app installed in one portal, with the app's
-/// concurrency (the number of lanes).
+/// target and concurrency (the number of lanes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
     pub portal: PortalId,
     pub app: AppId,
+    pub target_url: String,
     pub max_concurrent_requests: u32,
     pub subscriptions: Vec<Subscription>,
+}
+
+/// One request's worth of events for one lane of one app in one portal:
+/// a delivery to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Batch {
+    pub app: AppId,
+    pub portal: PortalId,
+    pub lane: i32,
+    pub url: String,
+    pub events: Vec<WebhookEvent>,
+}
+
+/// Events one outbox event gives one app stay below this, so that
+/// `outbox id * EVENTS_PER_CHANGE + n` is an `eventId` unique for the app
+/// (an app has at most 1000 subscriptions, each matching once).
+pub const EVENTS_PER_CHANGE: i64 = 1024;
+
+/// What a dispatch records for these outbox events (oldest first): their
+/// events for every route, with `eventId`s given, in batches of at most
+/// 100 per lane, each lane's batches in commit order.
+pub fn plan_batches(changes: &[OutboxEvent], routes: &[Route]) -> Vec<Batch> {
+    let mut lanes: Vec<Batch> = Vec::new();
+    let mut open: std::collections::HashMap<(AppId, PortalId, i32), usize> =
+        std::collections::HashMap::new();
+    for change in changes {
+        let mut per_app: std::collections::HashMap<AppId, i64> = std::collections::HashMap::new();
+        for queued in fan_out(change, routes) {
+            let n = per_app.entry(queued.app).or_default();
+            let mut event = queued.event;
+            event.event_id = change.id * EVENTS_PER_CHANGE + (*n).min(EVENTS_PER_CHANGE - 1);
+            *n += 1;
+            let key = (queued.app, queued.portal, queued.lane);
+            let index = match open.get(&key) {
+                Some(&i) if lanes[i].events.len() < super::MAX_EVENTS_PER_REQUEST => i,
+                _ => {
+                    let url = routes
+                        .iter()
+                        .find(|r| r.app == queued.app && r.portal == queued.portal)
+                        .map(|r| r.target_url.clone())
+                        .unwrap_or_default();
+                    lanes.push(Batch {
+                        app: queued.app,
+                        portal: queued.portal,
+                        lane: queued.lane,
+                        url,
+                        events: Vec::new(),
+                    });
+                    open.insert(key, lanes.len() - 1);
+                    lanes.len() - 1
+                }
+            };
+            lanes[index].events.push(event);
+        }
+    }
+    lanes
 }
 
 /// An event waiting for its batch.
@@ -188,6 +245,7 @@ mod tests {
         Route {
             portal: PortalId(1),
             app: AppId(7),
+            target_url: "http://localhost/hook".into(),
             max_concurrent_requests: 10,
             subscriptions,
         }
@@ -260,6 +318,41 @@ mod tests {
             fan_out(&change(ChangeKind::Created, &[]), &[route(vec![early])]).len(),
             1
         );
+    }
+
+    #[test]
+    fn batches_hold_100_events_per_lane_in_order_with_unique_ids() {
+        let routes = [route(vec![
+            subscription(1, EventType::Creation, None, true),
+            subscription(2, EventType::PropertyChange, Some("email"), true),
+        ])];
+        let changes: Vec<OutboxEvent> = (1..=120)
+            .map(|n| {
+                let mut c = change(ChangeKind::Created, &[("email", "x@y.z")]);
+                c.id = n;
+                c.contact = ContactId(n * 10); // all in lane 0 of 10
+                c
+            })
+            .collect();
+        let batches = plan_batches(&changes, &routes);
+        assert_eq!(batches.len(), 3);
+        assert_eq!(
+            batches.iter().map(|b| b.events.len()).collect::<Vec<_>>(),
+            [100, 100, 40]
+        );
+        assert!(batches
+            .iter()
+            .all(|b| b.lane == 0 && b.url == "http://localhost/hook"));
+        let ids: Vec<i64> = batches
+            .iter()
+            .flat_map(|b| b.events.iter().map(|e| e.event_id))
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, ids, "unique and in commit order");
+        assert_eq!(ids[0], EVENTS_PER_CHANGE);
+        assert_eq!(ids[1], EVENTS_PER_CHANGE + 1);
     }
 
     #[test]

@@ -3,12 +3,13 @@
 //! the retry schedule of a delivery.
 //!
 //! The outbox is the one feed of committed changes. A dispatcher turns its
-//! events into the events each subscribed app receives (`fan_out`), queued
-//! per app, portal and lane in the transaction that marks the outbox rows
-//! dispatched; deliverers send the queue in batches of at most 100, one
-//! batch in flight per lane. A lane is `objectId % maxConcurrentRequests`,
-//! so the concurrency cap holds and one contact's events arrive in commit
-//! order. The sending itself (HTTP) lives with the server's workers.
+//! events into the events each subscribed app receives (`fan_out`), and
+//! those into deliveries of at most 100 events per app, portal and lane
+//! (`plan_batches`), recorded in the transaction that moves the outbox
+//! past them; deliverers send them, one delivery in flight per lane. A
+//! lane is `objectId % maxConcurrentRequests`, so the concurrency cap holds
+//! and one contact's events arrive in commit order. The sending itself
+//! (HTTP) lives with the server's workers.
 
 pub mod events;
 pub mod retry;
@@ -18,7 +19,7 @@ pub mod store;
 pub mod subscriptions;
 pub mod targets;
 
-pub use events::{fan_out, QueuedEvent, Route, WebhookEvent};
+pub use events::{fan_out, plan_batches, Batch, QueuedEvent, Route, WebhookEvent};
 pub use retry::RetryPolicy;
 pub use service::Webhooks;
 pub use store::{

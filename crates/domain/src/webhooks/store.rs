@@ -1,7 +1,7 @@
 //! What a backend keeps for webhooks: settings, subscriptions, the queue of
 //! events waiting for a batch, deliveries and their attempts.
 
-use super::events::{QueuedEvent, Route, WebhookEvent};
+use super::events::{Batch, Route, WebhookEvent};
 use super::subscriptions::{NewSubscription, Settings, Subscription};
 use crate::ids::{AppId, PortalId};
 use crate::store::OutboxEvent;
@@ -12,7 +12,8 @@ use async_trait::async_trait;
 /// Where a delivery (one batch of events) stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeliveryStatus {
-    /// Waiting for its first attempt (a replay, or a batch not yet sent).
+    /// Waiting for its first attempt: for its lane to be free, or (a
+    /// replay) to be sent.
     Pending,
     /// A node is sending it now.
     Sending,
@@ -124,8 +125,9 @@ pub struct DeliveryFilter {
     pub limit: usize,
 }
 
-/// How a dispatcher turns an outbox event into queued events.
-pub type FanOut = fn(&OutboxEvent, &[Route]) -> Vec<QueuedEvent>;
+/// How a dispatcher turns outbox events (oldest first) into deliveries,
+/// given the routes of their portals: [`super::plan_batches`].
+pub type Plan = fn(&[OutboxEvent], &[Route]) -> Vec<Batch>;
 
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
@@ -169,15 +171,17 @@ pub trait WebhookStore: Send + Sync {
     async fn delete_subscription(&self, app: AppId, id: i64) -> Result<bool>;
 
     /// Takes up to `limit` outbox events not yet dispatched, oldest first,
-    /// queues what `fan_out` makes of them for the routes of their portals
-    /// (installed apps with settings and active subscriptions) and marks
-    /// them dispatched, in one transaction. Returns how many outbox events
-    /// it took (0: nothing to do, or another node is dispatching).
-    async fn dispatch_outbox(&self, limit: usize, fan_out: FanOut) -> Result<usize>;
+    /// records the deliveries `plan` makes of them for the routes of their
+    /// portals (installed apps with settings and active subscriptions) as
+    /// waiting for their lane, and marks them dispatched, in one
+    /// transaction. Returns how many outbox events it took (0: nothing to
+    /// do, or another node is dispatching).
+    async fn dispatch_outbox(&self, limit: usize, plan: Plan) -> Result<usize>;
 
-    /// Claims up to `limit` deliveries to send now: new batches of at most
-    /// 100 queued events for every idle lane, deliveries whose retry is due,
-    /// and deliveries whose claim lapsed (a node died sending them).
+    /// Claims up to `limit` deliveries to send now: the oldest waiting
+    /// delivery of every idle lane (sent to the app's current target),
+    /// deliveries whose retry is due, replays, and deliveries whose claim
+    /// lapsed (a node died sending them).
     async fn claim_deliveries(
         &self,
         now: Timestamp,

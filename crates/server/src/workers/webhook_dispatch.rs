@@ -2,7 +2,7 @@
 
 use super::pause_or_stop;
 use spoke_domain::store::Store;
-use spoke_domain::webhooks::fan_out;
+use spoke_domain::webhooks::plan_batches;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -14,7 +14,7 @@ const IDLE: Duration = Duration::from_millis(20);
 
 pub async fn run(store: Arc<dyn Store>, mut stopped: watch::Receiver<bool>) {
     loop {
-        let pause = match store.dispatch_outbox(BATCH, fan_out).await {
+        let pause = match store.dispatch_outbox(BATCH, plan_batches).await {
             Ok(n) if n == BATCH => Duration::ZERO,
             Ok(_) => IDLE,
             Err(err) => {
