@@ -526,3 +526,32 @@ async fn paused_subscriptions_and_uninstalled_portals_get_nothing() {
     assert_eq!(events_now.len(), 1, "{events_now:?}");
     assert_eq!(events[0]["objectId"], marker.parse::<i64>().unwrap());
 }
+
+#[tokio::test]
+async fn finished_deliveries_are_pruned_after_the_retention_period() {
+    let app = spawn_with(|config| {
+        config.webhooks.retry.scale = 0.001;
+        config.webhooks.retention = Duration::from_secs(1);
+    })
+    .await;
+    let hooks = hook_app(&app).await;
+    let receiver = Receiver::start().await;
+    hooks.configure(&app, &receiver.url, 10).await;
+    hooks.subscribe(&app, "contact.creation", None).await;
+    app.create(json!({"email": "old@example.com"})).await;
+    receiver.wait_for_events(1, WITHIN).await;
+    let path = format!("/_spoke/v1/portals/{}/webhook-deliveries", app.portal.0);
+    assert_eq!(listed(&app, &path).await, 1);
+    let started = std::time::Instant::now();
+    while listed(&app, &path).await > 0 {
+        assert!(started.elapsed() < WITHIN, "the delivery was never pruned");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn listed(app: &TestApp, path: &str) -> usize {
+    app.admin(Method::GET, path, None).await.json()["results"]
+        .as_array()
+        .unwrap()
+        .len()
+}
