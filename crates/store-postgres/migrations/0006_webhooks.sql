@@ -35,10 +35,12 @@ CREATE TABLE webhook_subscriptions (
 CREATE INDEX webhook_subscriptions_by_app ON webhook_subscriptions (app_id, id);
 
 -- One batch of events to one app's target in one portal.
+-- Keyed by portal first, like every table of portal data; ids are unique
+-- across portals (one sequence), so a delivery is found by its id alone.
 CREATE TABLE webhook_deliveries (
-    id              BIGSERIAL PRIMARY KEY,
-    app_id          BIGINT  NOT NULL,
     portal_id       BIGINT  NOT NULL,
+    id              BIGSERIAL,
+    app_id          BIGINT  NOT NULL,
     lane            INTEGER, -- NULL for a replay
     url             TEXT    NOT NULL,
     events          TEXT    NOT NULL, -- JSON array
@@ -49,8 +51,10 @@ CREATE TABLE webhook_deliveries (
     lease_until     BIGINT,
     replay_of       BIGINT,
     created_at      BIGINT  NOT NULL,
-    updated_at      BIGINT  NOT NULL
+    updated_at      BIGINT  NOT NULL,
+    PRIMARY KEY (portal_id, id)
 );
+CREATE UNIQUE INDEX webhook_deliveries_by_id ON webhook_deliveries (id);
 CREATE INDEX webhook_deliveries_waiting ON webhook_deliveries (app_id, portal_id, lane, id)
     WHERE status = 'PENDING' AND next_attempt_at IS NULL;
 CREATE INDEX webhook_deliveries_busy ON webhook_deliveries (app_id, portal_id, lane)
@@ -60,15 +64,17 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
 CREATE INDEX webhook_deliveries_by_portal ON webhook_deliveries (portal_id, id);
 
 CREATE TABLE webhook_attempts (
-    id               BIGSERIAL PRIMARY KEY,
-    delivery_id      BIGINT  NOT NULL,
     portal_id        BIGINT  NOT NULL,
+    id               BIGSERIAL,
+    delivery_id      BIGINT  NOT NULL,
     number           INTEGER NOT NULL,
     at               BIGINT  NOT NULL,
     status_code      INTEGER,
     latency_ms       BIGINT  NOT NULL,
     response_excerpt TEXT,
     error            TEXT,
-    delivered        BOOLEAN NOT NULL
+    delivered        BOOLEAN NOT NULL,
+    PRIMARY KEY (portal_id, id)
 );
+CREATE UNIQUE INDEX webhook_attempts_by_id ON webhook_attempts (id);
 CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts (delivery_id, id);

@@ -28,4 +28,20 @@ pub const REFERENCE_TABLES: &[(&str, &str)] = &[
         "the sandbox admin's browser sessions, not a portal's",
     ),
     ("schema_migrations", "migration bookkeeping"),
+    (
+        "webhook_settings",
+        "an app's, server-wide: its subscriptions apply to every portal that installs it",
+    ),
+    (
+        "webhook_subscriptions",
+        "an app's, server-wide: its subscriptions apply to every portal that installs it",
+    ),
 ];
+
+/// Source files whose statements may span portals, with the reason: the
+/// background workers that turn every portal's outbox into deliveries and
+/// send them (the rows they write still carry their portal).
+pub const CROSS_PORTAL_FILES: &[(&str, &str)] = &[(
+    "webhooks.rs",
+    "the webhook dispatcher reads every portal's outbox, oldest first, and prunes it",
+)];

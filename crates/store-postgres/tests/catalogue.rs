@@ -2,7 +2,7 @@
 //! listed reference tables has the portal id first in its primary key, and
 //! every statement on such a table names the portal.
 
-use spoke_store_postgres::catalogue::REFERENCE_TABLES;
+use spoke_store_postgres::catalogue::{CROSS_PORTAL_FILES, REFERENCE_TABLES};
 use spoke_store_postgres::testing::TestDatabase;
 use spoke_store_postgres::{PostgresOptions, PostgresStore};
 
@@ -98,6 +98,10 @@ fn every_statement_on_portal_data_names_the_portal() {
     let mut checked = 0;
     let mut unbound = Vec::new();
     for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        if CROSS_PORTAL_FILES.iter().any(|(f, _)| *f == name) {
+            continue;
+        }
         let text = std::fs::read_to_string(&file).unwrap();
         for literal in string_literals(&text) {
             let upper = literal.to_uppercase();

@@ -555,3 +555,101 @@ async fn listed(app: &TestApp, path: &str) -> usize {
         .unwrap()
         .len()
 }
+
+#[tokio::test]
+async fn a_hanging_target_does_not_hold_up_another_apps_deliveries() {
+    let (app, stuck, stuck_receiver) = setup(5).await;
+    stuck_receiver.slow_down(Duration::from_secs(7));
+    stuck.subscribe(&app, "contact.creation", None).await;
+    let healthy = hook_app(&app).await;
+    let receiver = Receiver::start().await;
+    healthy.configure(&app, &receiver.url, 5).await;
+    healthy.subscribe(&app, "contact.creation", None).await;
+    let started = std::time::Instant::now();
+    for n in 0..20 {
+        app.create(json!({"email": format!("both{n}@example.com")}))
+            .await;
+    }
+    receiver.wait_for_events(20, WITHIN).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the healthy app got its events before the other's first timeout, not after {:?}",
+        started.elapsed()
+    );
+    assert!(stuck_receiver
+        .received()
+        .iter()
+        .all(|r| r.events().iter().all(|e| e["appId"] == stuck.id)));
+}
+
+async fn listed(app: &TestApp, path: &str) -> usize {
+    app.admin(Method::GET, path, None).await.json()["results"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn a_hanging_target_does_not_hold_up_another_apps_deliveries() {
+    let (app, stuck, stuck_receiver) = setup(5).await;
+    stuck_receiver.slow_down(Duration::from_secs(7));
+    stuck.subscribe(&app, "contact.creation", None).await;
+    let healthy = hook_app(&app).await;
+    let receiver = Receiver::start().await;
+    healthy.configure(&app, &receiver.url, 5).await;
+    healthy.subscribe(&app, "contact.creation", None).await;
+    let started = std::time::Instant::now();
+    for n in 0..20 {
+        app.create(json!({"email": format!("both{n}@example.com")}))
+            .await;
+    }
+    receiver.wait_for_events(20, WITHIN).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the healthy app got its events before the other's first timeout, not after {:?}",
+        started.elapsed()
+    );
+    assert!(stuck_receiver
+        .received()
+        .iter()
+        .all(|r| r.events().iter().all(|e| e["appId"] == stuck.id)));
+}
+
+#[tokio::test]
+async fn public_targets_only_refuses_names_that_resolve_inside_at_send_time() {
+    let app = spawn_with(|config| {
+        config.webhooks.retry.scale = 0.001;
+        config.webhooks.targets = spoke::workers::TargetPolicy::PublicOnly;
+    })
+    .await;
+    let hooks = hook_app(&app).await;
+    let receiver = Receiver::start().await;
+    // "localhost." passes the check of the settings (a name, not a
+    // literal address) but resolves to loopback when a request is sent.
+    let sneaky = receiver.url.replace("127.0.0.1", "localhost.");
+    hooks.configure(&app, &sneaky, 10).await;
+    hooks.subscribe(&app, "contact.creation", None).await;
+    app.create(json!({"email": "inside@example.com"})).await;
+    let path = format!("/_spoke/v1/portals/{}/webhook-deliveries", app.portal.0);
+    let started = std::time::Instant::now();
+    let attempt = loop {
+        let log = app.admin(Method::GET, &path, None).await.json();
+        if let Some(attempt) = log["results"][0]["attempts"].get(0) {
+            break attempt.clone();
+        }
+        assert!(started.elapsed() < WITHIN, "no attempt recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(attempt["delivered"], false);
+    assert!(
+        attempt["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a public address"),
+        "{attempt}"
+    );
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the loopback receiver"
+    );
+}
