@@ -27,36 +27,44 @@ impl OutboxStore for SqliteStore {
                      WHERE o.portal_id = ?1 AND o.id > ?2 ORDER BY o.id LIMIT ?3",
                 )
                 .map_err(internal)?;
-            let rows = stmt
-                .query_map(params![portal.0, after, limit as i64], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, String>(7)?,
-                    ))
-                })
-                .map_err(internal)?;
-            let mut events = Vec::new();
-            for row in rows {
-                let (id, portal, contact, kind, at, values, source, payload) =
-                    row.map_err(internal)?;
-                events.push(OutboxEvent {
-                    id,
-                    portal: PortalId(portal),
-                    contact: ContactId(contact),
-                    kind: parse_kind(&kind)?,
-                    occurred_at: timestamp(at),
-                    values: serde_json::from_str(&values).map_err(internal)?,
-                    source,
-                    merge: MergeDetails::from_payload_json(&payload),
-                });
-            }
-            Ok(events)
+            read_events(&mut stmt, params![portal.0, after, limit as i64])
         })
     }
+}
+
+/// Outbox events from a statement selecting, in order: id, portal, object,
+/// kind, occurred at, changed values, source type, payload.
+pub(crate) fn read_events(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<OutboxEvent>> {
+    let rows = stmt
+        .query_map(params, |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })
+        .map_err(internal)?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (id, portal, contact, kind, at, values, source, payload) = row.map_err(internal)?;
+        events.push(OutboxEvent {
+            id,
+            portal: PortalId(portal),
+            contact: ContactId(contact),
+            kind: parse_kind(&kind)?,
+            occurred_at: timestamp(at),
+            values: serde_json::from_str(&values).map_err(internal)?,
+            source,
+            merge: MergeDetails::from_payload_json(&payload),
+        });
+    }
+    Ok(events)
 }

@@ -1,12 +1,11 @@
 //! Webhooks: settings, subscriptions, the dispatch of the outbox into the
 //! queue, and deliveries with their attempts.
 
-use crate::contacts::{parse_kind, timestamp};
+use crate::contacts::timestamp;
 use crate::{internal, SqliteStore};
 use async_trait::async_trait;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
-use spoke_domain::contact::plan::MergeDetails;
-use spoke_domain::ids::{AppId, ContactId, PortalId};
+use spoke_domain::ids::{AppId, PortalId};
 use spoke_domain::store::OutboxEvent;
 use spoke_domain::time::Timestamp;
 use spoke_domain::webhooks::store::{
@@ -461,16 +460,7 @@ fn read_settings(conn: &Connection, app: AppId) -> Result<Option<Settings>> {
 }
 
 fn subscription_row(r: &Row<'_>) -> rusqlite::Result<Subscription> {
-    let kind: String = r.get(2)?;
-    Ok(Subscription {
-        id: r.get(0)?,
-        app: AppId(r.get(1)?),
-        event_type: EventType::parse(&kind).unwrap_or(EventType::AssociationChange),
-        property_name: r.get(3)?,
-        active: r.get(4)?,
-        created_at: timestamp(r.get(5)?),
-        updated_at: timestamp(r.get(6)?),
-    })
+    subscription_row_at(r, 0)
 }
 
 fn read_subscription(conn: &Connection, app: AppId, id: i64) -> Result<Option<Subscription>> {
@@ -494,35 +484,7 @@ fn pending_events(conn: &Connection, limit: usize) -> Result<Vec<OutboxEvent>> {
              WHERE o.id > (SELECT position FROM webhook_dispatch) ORDER BY o.id LIMIT ?1",
         )
         .map_err(internal)?;
-    let rows = stmt
-        .query_map([limit as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-            ))
-        })
-        .map_err(internal)?;
-    let mut events = Vec::new();
-    for row in rows {
-        let (id, portal, contact, kind, at, values, source, payload) = row.map_err(internal)?;
-        events.push(OutboxEvent {
-            id,
-            portal: PortalId(portal),
-            contact: ContactId(contact),
-            kind: parse_kind(&kind)?,
-            occurred_at: timestamp(at),
-            values: serde_json::from_str(&values).map_err(internal)?,
-            source,
-            merge: MergeDetails::from_payload_json(&payload),
-        });
-    }
-    Ok(events)
+    crate::outbox::read_events(&mut stmt, [limit as i64])
 }
 
 /// The apps installed in a portal with settings and active subscriptions.
