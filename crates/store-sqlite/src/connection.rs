@@ -140,11 +140,10 @@ impl Connections {
         let failed = Arc::clone(&reply);
         let job = Job {
             run: Box::new(move |tx| match f(tx) {
-                Err(err) => {
-                    answer(&reply, Err(err));
-                    None
-                }
-                Ok(mut out) => Some(Box::new(
+                // A refusal is answered after the group commits too: a
+                // loser told "taken by 7" must find 7 when it looks.
+                Err(err) => Ran::Failed(Box::new(move |_| answer(&reply, Err(err)))),
+                Ok(mut out) => Ran::Done(Box::new(
                     move |committed: std::result::Result<&Connection, &Error>| {
                         let result = match committed {
                             Ok(conn) => then(conn, &mut out).map(|()| out),
@@ -152,7 +151,7 @@ impl Connections {
                         };
                         answer(&reply, result);
                     },
-                ) as Completion),
+                )),
             }),
             fail: Box::new(move |err| answer(&failed, Err(err))),
         };
@@ -218,9 +217,17 @@ fn lead(writer: &Mutex<Connection>, queue: &Mutex<Vec<Job>>, leading: &AtomicBoo
 /// Run after the commit of its group, with the commit's outcome.
 type Completion = Box<dyn FnOnce(std::result::Result<&Connection, &Error>) + Send>;
 
-/// Runs a queued write in its group's transaction: its completion, or
-/// `None` when it failed (and has been answered).
-type Run = Box<dyn FnOnce(&Transaction<'_>) -> Option<Completion> + Send>;
+/// How a queued write ran in its group's transaction.
+enum Ran {
+    /// It stands, to be answered after the commit.
+    Done(Completion),
+    /// It failed and is rolled back to its savepoint; its error is answered
+    /// after the commit, whatever the commit's outcome.
+    Failed(Completion),
+}
+
+/// Runs a queued write in its group's transaction.
+type Run = Box<dyn FnOnce(&Transaction<'_>) -> Ran + Send>;
 
 /// A queued write.
 pub(crate) struct Job {
@@ -267,28 +274,21 @@ fn run_queued(writer: &Mutex<Connection>, queue: &Mutex<Vec<Job>>) {
             continue;
         }
         match (job.run)(&tx) {
-            Some(completion) => match tx.execute_batch("RELEASE job") {
+            Ran::Done(completion) => match tx.execute_batch("RELEASE job") {
                 Ok(()) => completions.push(completion),
                 Err(err) => completion(Err(&internal(err))),
             },
-            None => {
+            Ran::Failed(completion) => {
                 if let Err(err) = tx.execute_batch("ROLLBACK TO job; RELEASE job") {
                     tracing::error!(error = %err, "cannot roll back a failed write");
                 }
+                completions.push(completion);
             }
         }
     }
-    match tx.commit().map_err(internal) {
-        Ok(()) => {
-            for completion in completions {
-                completion(Ok(&conn));
-            }
-        }
-        Err(err) => {
-            for completion in completions {
-                completion(Err(&err));
-            }
-        }
+    let committed = tx.commit().map_err(internal);
+    for completion in completions {
+        completion(committed.as_ref().map(|()| &*conn));
     }
 }
 
@@ -379,5 +379,60 @@ fn checkpoint_when_wanted(conn: &Connection, wanted: &Wanted) {
         if let Err(err) = done {
             tracing::warn!(error = %err, "checkpoint failed; the next commit retries it");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two writes in one group, the second refused: the refusal is answered
+    /// only once the first write is committed and visible to readers.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refused_write_is_answered_after_its_group_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let connections = Arc::new(
+            Connections::open(&SqliteOptions::new(dir.path().join("group.db"))).unwrap(),
+        );
+        connections
+            .with_writer(|conn| {
+                conn.execute_batch("CREATE TABLE t (k TEXT PRIMARY KEY)")
+                    .map_err(internal)
+            })
+            .unwrap();
+        // Holding the writer makes both writes queue into one group.
+        let held = connections.writer.lock().unwrap();
+        let first = tokio::spawn({
+            let connections = Arc::clone(&connections);
+            async move {
+                connections
+                    .write(|tx| tx.execute("INSERT INTO t VALUES ('a')", []).map_err(internal))
+                    .await
+            }
+        });
+        while connections.queue.lock().unwrap().len() < 1 {
+            tokio::task::yield_now().await;
+        }
+        let second = tokio::spawn({
+            let connections = Arc::clone(&connections);
+            async move {
+                connections
+                    .write(|_| Err::<(), _>(Error::Conflict("refused".into())))
+                    .await
+            }
+        });
+        while connections.queue.lock().unwrap().len() < 2 {
+            tokio::task::yield_now().await;
+        }
+        drop(held);
+        assert!(second.await.unwrap().is_err());
+        let seen: i64 = connections
+            .read(|conn| {
+                conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+                    .map_err(internal)
+            })
+            .unwrap();
+        assert_eq!(seen, 1, "the group committed before the refusal was answered");
+        assert_eq!(first.await.unwrap().unwrap(), 1);
     }
 }
