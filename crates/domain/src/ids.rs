@@ -31,6 +31,23 @@ impl ContactId {
     }
 }
 
+/// A list's id (HubSpot's ILS list id), allocated per portal from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ListId(pub i64);
+
+impl ListId {
+    /// Parses the decimal form of the wire (`"12"`), as [`ContactId::parse`].
+    pub fn parse(text: &str) -> Option<ListId> {
+        ContactId::parse(text).map(|id| ListId(id.0))
+    }
+}
+
+impl fmt::Display for ListId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 impl fmt::Display for PortalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)

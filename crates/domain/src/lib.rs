@@ -12,6 +12,7 @@ pub mod crm;
 pub mod email;
 pub mod error;
 pub mod ids;
+pub mod lists;
 pub mod property;
 pub mod search;
 pub mod store;

@@ -15,6 +15,7 @@ use crate::access::StoredCredential;
 use crate::contact::{ChangeKind, Contact, ContactLookup, ContactWrite, RecordedChange};
 use crate::error::Result;
 use crate::ids::{AppId, ContactId, PortalId};
+use crate::lists::ListStore;
 use crate::property::{PropertyDefinition, PropertyGroup, PropertySchema};
 use crate::search::{SearchHits, SearchRequest};
 use crate::time::Timestamp;
@@ -463,7 +464,14 @@ pub trait OutboxStore: Send + Sync {
 
 /// Everything a backend provides.
 pub trait Store:
-    PortalStore + AccessStore + PropertyStore + ContactStore + OutboxStore + WebhookStore + 'static
+    PortalStore
+    + AccessStore
+    + PropertyStore
+    + ContactStore
+    + OutboxStore
+    + WebhookStore
+    + ListStore
+    + 'static
 {
 }
 
@@ -474,6 +482,7 @@ impl<
             + ContactStore
             + OutboxStore
             + WebhookStore
+            + ListStore
             + 'static,
     > Store for T
 {

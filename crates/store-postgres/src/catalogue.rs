@@ -41,7 +41,13 @@ pub const REFERENCE_TABLES: &[(&str, &str)] = &[
 /// Source files whose statements may span portals, with the reason: the
 /// background workers that turn every portal's outbox into deliveries and
 /// send them (the rows they write still carry their portal).
-pub const CROSS_PORTAL_FILES: &[(&str, &str)] = &[(
-    "webhooks.rs",
-    "the webhook dispatcher reads every portal's outbox, oldest first, and prunes it",
-)];
+pub const CROSS_PORTAL_FILES: &[(&str, &str)] = &[
+    (
+        "webhooks.rs",
+        "the webhook dispatcher reads every portal's outbox, oldest first, and prunes it",
+    ),
+    (
+        "list_processing.rs",
+        "the list worker finds the lists of every portal that are being evaluated",
+    ),
+];

@@ -20,6 +20,8 @@ mod contacts;
 mod credentials;
 mod db;
 mod invalidation;
+mod list_processing;
+mod lists;
 pub mod migrations;
 mod outbox;
 mod portals;
@@ -121,6 +123,8 @@ struct Inner {
     closing: tokio::sync::watch::Sender<bool>,
     /// Keeps the planner's statistics fresh after bulk writes.
     statistics: statistics::Statistics,
+    /// Each portal's live lists, parsed.
+    live_lists: spoke_domain::lists::LiveListCache,
 }
 
 impl Drop for Inner {
@@ -189,6 +193,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             inner: Arc::new(Inner {
                 statistics: statistics::Statistics::new(pool.clone()),
+                live_lists: Default::default(),
                 pool,
                 readers,
                 ids,

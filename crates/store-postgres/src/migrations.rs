@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_webhooks",
         include_str!("../migrations/0006_webhooks.sql"),
     ),
+    ("0007_lists", include_str!("../migrations/0007_lists.sql")),
 ];
 
 /// The lock every node takes around migrations (per schema, so several

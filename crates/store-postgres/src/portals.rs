@@ -167,6 +167,7 @@ impl PortalStore for PostgresStore {
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
         self.caches().forget(&Notice::Portal(portal));
+        self.inner.live_lists.forget(portal);
         Ok(true)
     }
 

@@ -19,6 +19,7 @@ mod access;
 mod connection;
 mod contacts;
 mod credentials;
+mod lists;
 mod lock;
 pub mod migrations;
 mod outbox;
@@ -118,6 +119,8 @@ struct Inner {
     counter: Arc<MemoryCounter>,
     /// The search index of every portal.
     indexes: Arc<SearchIndexes>,
+    /// Each portal's live lists, parsed.
+    live_lists: Arc<spoke_domain::lists::LiveListCache>,
     /// Released last, once every connection is closed.
     _lock: DatabaseLock,
 }
@@ -158,6 +161,7 @@ impl SqliteStore {
                 credentials: RwLock::new(HashMap::new()),
                 counter: access::new_counter(),
                 indexes: Arc::new(SearchIndexes::default()),
+                live_lists: Arc::default(),
                 _lock: lock,
             }),
         };
@@ -223,6 +227,10 @@ impl SqliteStore {
 
     fn indexes(&self) -> &SearchIndexes {
         &self.inner.indexes
+    }
+
+    fn live_lists(&self) -> Arc<spoke_domain::lists::LiveListCache> {
+        Arc::clone(&self.inner.live_lists)
     }
 
     /// Runs a planned contact write; once committed, the search index

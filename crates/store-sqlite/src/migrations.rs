@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_webhooks",
         include_str!("../migrations/0006_webhooks.sql"),
     ),
+    ("0007_lists", include_str!("../migrations/0007_lists.sql")),
 ];
 
 /// Applies the migrations the database lacks. When the database records a

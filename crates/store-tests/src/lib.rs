@@ -12,12 +12,14 @@ mod access;
 mod basics;
 mod concurrency;
 mod lifecycle;
+mod lists;
 mod search;
 
 pub use access::*;
 pub use basics::*;
 pub use concurrency::*;
 pub use lifecycle::*;
+pub use lists::*;
 pub use search::*;
 
 use spoke_domain::access::portals::{NewPortal, NewPrivateApp};
@@ -86,6 +88,14 @@ macro_rules! store_suite {
             concurrent_redemptions_of_a_code_buy_tokens_once,
             admin_tokens_and_sessions,
             rate_counts_hold_across_takers,
+            dynamic_lists_follow_every_write,
+            static_lists_take_members_and_merges_carry_them,
+            a_new_list_is_evaluated_over_the_portal_in_steps,
+            membership_pages_in_id_and_join_order,
+            history_operators_see_past_values,
+            in_list_filters_follow_static_membership,
+            lists_are_isolated_between_portals,
+            write_time_and_whole_portal_evaluation_agree,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -29,31 +29,41 @@ pub fn entries(def: &PropertyDefinition, contact: &Contact) -> Option<Entries> {
         "createdate" => e.numbers.push(contact.created_at.millis() as f64),
         "lastmodifieddate" => e.numbers.push(contact.updated_at.millis() as f64),
         name => {
-            let value = contact.properties.get(name)?;
-            match def.property_type {
-                PropertyType::String | PropertyType::PhoneNumber => {
-                    e.texts.push(value.to_lowercase());
-                    e.tokens = tokens(value);
-                }
-                PropertyType::Enumeration => {
-                    e.texts = value
-                        .split(';')
-                        .filter(|v| !v.is_empty())
-                        .map(str::to_string)
-                        .collect();
-                }
-                PropertyType::Bool => e.texts.push(value.clone()),
-                PropertyType::Number => e.numbers.extend(value.parse::<f64>().ok()),
-                PropertyType::Date => {
-                    e.numbers
-                        .extend(parse_date(value).map(|d| Timestamp::from_date(d).millis() as f64));
-                }
-                PropertyType::Datetime => {
-                    e.numbers
-                        .extend(Timestamp::parse_iso(value).map(|t| t.millis() as f64));
-                }
-            }
+            return Some(value_entries(
+                def.property_type,
+                contact.properties.get(name)?,
+            ))
         }
     }
     Some(e)
+}
+
+/// The entries of one stored value of a property of type `property_type`
+/// (a contact's current value, or one of its history).
+pub fn value_entries(property_type: PropertyType, value: &str) -> Entries {
+    let mut e = Entries::default();
+    match property_type {
+        PropertyType::String | PropertyType::PhoneNumber => {
+            e.texts.push(value.to_lowercase());
+            e.tokens = tokens(value);
+        }
+        PropertyType::Enumeration => {
+            e.texts = value
+                .split(';')
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        PropertyType::Bool => e.texts.push(value.to_string()),
+        PropertyType::Number => e.numbers.extend(value.parse::<f64>().ok()),
+        PropertyType::Date => {
+            e.numbers
+                .extend(parse_date(value).map(|d| Timestamp::from_date(d).millis() as f64));
+        }
+        PropertyType::Datetime => {
+            e.numbers
+                .extend(Timestamp::parse_iso(value).map(|t| t.millis() as f64));
+        }
+    }
+    e
 }

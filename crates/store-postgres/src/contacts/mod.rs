@@ -133,6 +133,14 @@ impl PostgresStore {
         };
         let planned = planner.plan(block)?;
         persist::persist(&tx, portal, &planned.changes, schema).await?;
+        crate::lists::follow::follow_writes(
+            &tx,
+            portal,
+            &planned.changes,
+            schema,
+            &self.inner.live_lists,
+        )
+        .await?;
         tx.commit().await.map_err(db)?;
         self.inner.statistics.wrote(planned.changes.rows.len());
         Ok(planned.outcome)
@@ -155,6 +163,14 @@ impl PostgresStore {
         settle(&tx, portal, &mut planner).await?;
         let planned = decide(planner)?;
         persist::persist(&tx, portal, &planned.changes, schema).await?;
+        crate::lists::follow::follow_writes(
+            &tx,
+            portal,
+            &planned.changes,
+            schema,
+            &self.inner.live_lists,
+        )
+        .await?;
         tx.commit().await.map_err(db)?;
         Ok(planned.outcome)
     }

@@ -170,6 +170,47 @@ pub(crate) fn parse_kind(text: &str) -> Result<ChangeKind> {
     .ok_or_else(|| internal(format!("unknown change kind {text:?}")))
 }
 
+/// A contact's recorded changes, oldest first.
+pub(crate) fn read_changes(
+    conn: &Connection,
+    portal: PortalId,
+    id: ContactId,
+) -> Result<Vec<RecordedChange>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT kind, occurred_at, source_type, source_id, source_label,
+                    updated_by_user_id, changed_values
+             FROM contact_changes WHERE portal_id = ?1 AND contact_id = ?2 ORDER BY id",
+        )
+        .map_err(internal)?;
+    let rows = stmt
+        .query_map(params![portal.0, id.0], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                ChangeSource {
+                    source_type: r.get(2)?,
+                    source_id: r.get(3)?,
+                    source_label: r.get(4)?,
+                    updated_by_user_id: r.get(5)?,
+                },
+                r.get::<_, String>(6)?,
+            ))
+        })
+        .map_err(internal)?;
+    let mut changes = Vec::new();
+    for row in rows {
+        let (kind, at, source, json) = row.map_err(internal)?;
+        changes.push(RecordedChange {
+            kind: parse_kind(&kind)?,
+            at: timestamp(at),
+            source,
+            values: serde_json::from_str(&json).map_err(internal)?,
+        });
+    }
+    Ok(changes)
+}
+
 /// Reads what a planner asks for until it asks for nothing more.
 fn settle(tx: &Transaction<'_>, portal: PortalId, planner: &mut impl Planner) -> Result<()> {
     while let Some(wanted) = planner.wanted() {
@@ -203,6 +244,7 @@ impl ContactStore for SqliteStore {
         mode: BatchMode,
     ) -> Result<Vec<Result<OpOutcome>>> {
         let schema = self.property_schema(portal).await?;
+        let (lists, cache) = (schema.clone(), self.live_lists());
         self.write_planned(portal, Some(schema.clone()), move |tx| {
             let mut planner = BatchPlanner::new(portal, schema, ops, mode);
             settle(tx, portal, &mut planner)?;
@@ -213,6 +255,7 @@ impl ContactStore for SqliteStore {
             };
             let planned = planner.plan(block)?;
             persist::persist(tx, portal, &planned.changes)?;
+            crate::lists::follow::follow_writes(tx, portal, &planned.changes, &lists, &cache)?;
             Ok((planned.outcome, planned.changes))
         })
         .await
@@ -275,11 +318,13 @@ impl ContactStore for SqliteStore {
     ) -> Result<Vec<ArchiveOutcome>> {
         let schema = self.property_schema(portal).await?;
         let ids = ids.to_vec();
+        let (lists, cache) = (schema.clone(), self.live_lists());
         self.write_planned(portal, Some(schema.clone()), move |tx| {
             let mut planner = ArchivePlanner::new(schema, ids, Timestamp::now());
             settle(tx, portal, &mut planner)?;
             let planned = planner.plan()?;
             persist::persist(tx, portal, &planned.changes)?;
+            crate::lists::follow::follow_writes(tx, portal, &planned.changes, &lists, &cache)?;
             Ok((planned.outcome, planned.changes))
         })
         .await
@@ -293,11 +338,13 @@ impl ContactStore for SqliteStore {
         at: Timestamp,
     ) -> Result<Contact> {
         let schema = self.property_schema(portal).await?;
+        let (lists, cache) = (schema.clone(), self.live_lists());
         self.write_planned(portal, Some(schema.clone()), move |tx| {
             let mut planner = MergePlanner::new(schema, primary, secondary, at);
             settle(tx, portal, &mut planner)?;
             let planned = planner.plan()?;
             persist::persist(tx, portal, &planned.changes)?;
+            crate::lists::follow::follow_writes(tx, portal, &planned.changes, &lists, &cache)?;
             Ok((planned.outcome, planned.changes))
         })
         .await
@@ -307,12 +354,22 @@ impl ContactStore for SqliteStore {
         let schema = self.property_schema(portal).await?;
         let lookup = lookup.clone();
         let outcome = self
-            .write_planned(portal, Some(schema.clone()), move |tx| {
-                let mut planner = GdprPlanner::new(schema, lookup, Timestamp::now());
-                settle(tx, portal, &mut planner)?;
-                let planned = planner.plan()?;
-                persist::persist(tx, portal, &planned.changes)?;
-                Ok((planned.outcome, planned.changes))
+            .write_planned(portal, Some(schema.clone()), {
+                let (lists, cache) = (schema.clone(), self.live_lists());
+                move |tx| {
+                    let mut planner = GdprPlanner::new(schema, lookup, Timestamp::now());
+                    settle(tx, portal, &mut planner)?;
+                    let planned = planner.plan()?;
+                    persist::persist(tx, portal, &planned.changes)?;
+                    crate::lists::follow::follow_writes(
+                        tx,
+                        portal,
+                        &planned.changes,
+                        &lists,
+                        &cache,
+                    )?;
+                    Ok((planned.outcome, planned.changes))
+                }
             })
             .await?;
         // Deleted content is zeroed in the database (secure_delete); the
@@ -361,41 +418,9 @@ impl ContactStore for SqliteStore {
         ids: &[ContactId],
     ) -> Result<HashMap<ContactId, Vec<RecordedChange>>> {
         self.connections().read(|conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT kind, occurred_at, source_type, source_id, source_label,
-                            updated_by_user_id, changed_values
-                     FROM contact_changes WHERE portal_id = ?1 AND contact_id = ?2 ORDER BY id",
-                )
-                .map_err(internal)?;
             let mut all = HashMap::new();
             for id in ids {
-                let rows = stmt
-                    .query_map(params![portal.0, id.0], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, i64>(1)?,
-                            ChangeSource {
-                                source_type: r.get(2)?,
-                                source_id: r.get(3)?,
-                                source_label: r.get(4)?,
-                                updated_by_user_id: r.get(5)?,
-                            },
-                            r.get::<_, String>(6)?,
-                        ))
-                    })
-                    .map_err(internal)?;
-                let mut changes = Vec::new();
-                for row in rows {
-                    let (kind, at, source, json) = row.map_err(internal)?;
-                    changes.push(RecordedChange {
-                        kind: parse_kind(&kind)?,
-                        at: timestamp(at),
-                        source,
-                        values: serde_json::from_str(&json).map_err(internal)?,
-                    });
-                }
-                all.insert(*id, changes);
+                all.insert(*id, read_changes(conn, portal, *id)?);
             }
             Ok(all)
         })

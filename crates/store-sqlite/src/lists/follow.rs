@@ -1,0 +1,276 @@
+//! Memberships following contact writes, in the write's transaction: the
+//! domain decides ([`follow`]), this module reads what it needs and writes
+//! what it decided.
+
+use crate::contacts::{read_changes, row_by_id};
+use crate::internal;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use spoke_domain::contact::plan::Changes;
+use spoke_domain::contact::{property_history, PropertyHistory, StoredContact};
+use spoke_domain::ids::{ContactId, ListId, PortalId};
+use spoke_domain::lists::{
+    follow, follow_rows, histories_wanted, memberships_wanted, FilterBranch, LiveList,
+    LiveListCache, LiveLists, LiveVersions,
+};
+use spoke_domain::property::PropertySchema;
+use spoke_domain::time::Timestamp;
+use spoke_domain::Result;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// The portal's live lists, as the transaction sees them.
+pub(crate) fn live_lists(
+    conn: &Connection,
+    portal: PortalId,
+    cache: &LiveListCache,
+) -> Result<Arc<LiveLists>> {
+    let versions: LiveVersions = conn
+        .prepare_cached(
+            "SELECT id, version FROM lists
+             WHERE portal_id = ?1 AND processing_type = 'DYNAMIC' AND deleted_at IS NULL
+             ORDER BY id",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_map([portal.0], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
+        .map_err(internal)?;
+    if let Some(lists) = cache.cached(portal, &versions) {
+        return Ok(lists);
+    }
+    let mut lists = Vec::with_capacity(versions.len());
+    for (id, _) in &versions {
+        let json: Option<String> = conn
+            .prepare_cached("SELECT filters FROM lists WHERE portal_id = ?1 AND id = ?2")
+            .and_then(|mut stmt| stmt.query_row(params![portal.0, id], |r| r.get(0)))
+            .map_err(internal)?;
+        let value = serde_json::from_str(json.as_deref().unwrap_or("null")).map_err(internal)?;
+        lists.push(LiveList {
+            id: ListId(*id),
+            filters: FilterBranch::parse_stored(&value).map_err(internal)?,
+        });
+    }
+    Ok(cache.keep(portal, versions, lists))
+}
+
+/// Changes of list sizes, applied once at the end of a transaction.
+#[derive(Default)]
+pub(crate) struct SizeChanges(BTreeMap<ListId, i64>);
+
+impl SizeChanges {
+    pub fn add(&mut self, list: ListId, delta: i64) {
+        *self.0.entry(list).or_default() += delta;
+    }
+
+    pub fn apply(self, tx: &Transaction<'_>, portal: PortalId) -> Result<()> {
+        for (list, delta) in self.0.into_iter().filter(|(_, d)| *d != 0) {
+            tx.prepare_cached("UPDATE lists SET size = size + ?3 WHERE portal_id = ?1 AND id = ?2")
+                .and_then(|mut stmt| stmt.execute(params![portal.0, list.0, delta]))
+                .map_err(internal)?;
+        }
+        Ok(())
+    }
+}
+
+/// A contact's lists, each with whether it is static (MANUAL or SNAPSHOT).
+pub(crate) fn memberships_of(
+    conn: &Connection,
+    portal: PortalId,
+    contact: ContactId,
+) -> Result<BTreeMap<ListId, bool>> {
+    conn.prepare_cached(
+        "SELECT m.list_id, l.processing_type <> 'DYNAMIC'
+         FROM list_memberships m
+         JOIN lists l ON l.portal_id = m.portal_id AND l.id = m.list_id
+         WHERE m.portal_id = ?1 AND m.contact_id = ?2",
+    )
+    .and_then(|mut stmt| {
+        stmt.query_map(params![portal.0, contact.0], |r| {
+            Ok((ListId(r.get(0)?), r.get(1)?))
+        })?
+        .collect()
+    })
+    .map_err(internal)
+}
+
+pub(crate) fn join(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    list: ListId,
+    contact: ContactId,
+    at: Timestamp,
+) -> Result<bool> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO list_memberships (portal_id, list_id, contact_id, added_at)
+         VALUES (?1, ?2, ?3, ?4)",
+    )
+    .and_then(|mut stmt| stmt.execute(params![portal.0, list.0, contact.0, at.millis()]))
+    .map(|n| n > 0)
+    .map_err(internal)
+}
+
+pub(crate) fn leave(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    list: ListId,
+    contact: ContactId,
+) -> Result<bool> {
+    tx.prepare_cached(
+        "DELETE FROM list_memberships WHERE portal_id = ?1 AND list_id = ?2 AND contact_id = ?3",
+    )
+    .and_then(|mut stmt| stmt.execute(params![portal.0, list.0, contact.0]))
+    .map(|n| n > 0)
+    .map_err(internal)
+}
+
+/// The history of the properties named that a contact's evaluation needs
+/// (none for most portals).
+pub(crate) fn history_for(
+    conn: &Connection,
+    portal: PortalId,
+    row: &StoredContact,
+    names: &BTreeSet<String>,
+) -> Result<PropertyHistory> {
+    let names: Vec<String> = names.iter().cloned().collect();
+    if names.is_empty() {
+        return Ok(PropertyHistory::new());
+    }
+    let changes = read_changes(conn, portal, row.id())?;
+    Ok(property_history(&row.contact, &changes, &names))
+}
+
+/// Lets the portal's lists follow the rows a contact write changed.
+pub(crate) fn follow_writes(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    changes: &Changes,
+    schema: &PropertySchema,
+    cache: &LiveListCache,
+) -> Result<()> {
+    let lists = live_lists(tx, portal, cache)?;
+    let mut current = HashMap::new();
+    for id in memberships_wanted(changes) {
+        current.insert(id, memberships_of(tx, portal, id)?);
+    }
+    let mut histories = HashMap::new();
+    for id in histories_wanted(&lists, changes) {
+        if let Some(row) = changes.rows.get(&id).and_then(|c| c.after.as_ref()) {
+            histories.insert(
+                id,
+                history_for(tx, portal, row, lists.history_properties())?,
+            );
+        }
+    }
+    let now = Timestamp::now();
+    let decided = follow_rows(&lists, changes, current, &histories, schema, now);
+    let mut sizes = SizeChanges::default();
+    for (list, contact) in decided.leaves {
+        if leave(tx, portal, list, contact)? {
+            sizes.add(list, -1);
+        }
+    }
+    for (list, contact) in decided.joins {
+        if join(tx, portal, list, contact, now)? {
+            sizes.add(list, 1);
+        }
+    }
+    sizes.apply(tx, portal)
+}
+
+/// Evaluates the live lists for one active contact and writes the result.
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    lists: &LiveLists,
+    row: &StoredContact,
+    current: &BTreeMap<ListId, bool>,
+    history: &PropertyHistory,
+    schema: &PropertySchema,
+    now: Timestamp,
+    sizes: &mut SizeChanges,
+) -> Result<()> {
+    let decided = follow(lists, Some(row), current, history, schema, now);
+    for list in decided.joins {
+        if join(tx, portal, list, row.id(), now)? {
+            sizes.add(list, 1);
+        }
+    }
+    for list in decided.leaves {
+        if leave(tx, portal, list, row.id())? {
+            sizes.add(list, -1);
+        }
+    }
+    Ok(())
+}
+
+/// Lets the live lists follow contacts whose static memberships a call
+/// changed (a live list may name a static one in an `IN_LIST` filter).
+pub(crate) fn follow_contacts(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    contacts: &[ContactId],
+    schema: &PropertySchema,
+    cache: &LiveListCache,
+    sizes: &mut SizeChanges,
+) -> Result<()> {
+    let lists = live_lists(tx, portal, cache)?;
+    if lists.is_empty() {
+        return Ok(());
+    }
+    let now = Timestamp::now();
+    for id in contacts {
+        let Some(row) = row_by_id(tx, portal, *id)?.filter(|r| r.is_active()) else {
+            continue;
+        };
+        let current = memberships_of(tx, portal, *id)?;
+        let history = history_for(tx, portal, &row, lists.history_properties())?;
+        apply(
+            tx, portal, &lists, &row, &current, &history, schema, now, sizes,
+        )?;
+    }
+    Ok(())
+}
+
+/// Whether the list exists, live, in the portal: (processing type, status).
+pub(crate) fn list_kind(
+    conn: &Connection,
+    portal: PortalId,
+    list: ListId,
+) -> Result<Option<(String, String)>> {
+    conn.prepare_cached(
+        "SELECT processing_type, processing_status FROM lists
+         WHERE portal_id = ?1 AND id = ?2 AND deleted_at IS NULL",
+    )
+    .and_then(|mut stmt| {
+        stmt.query_row(params![portal.0, list.0], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+    })
+    .map_err(internal)
+}
+
+/// Marks the live lists that name `list` in an `IN_LIST` filter for
+/// evaluation again: their members depend on its members.
+pub(crate) fn reprocess_dependents(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    list: ListId,
+    cache: &LiveListCache,
+) -> Result<()> {
+    let lists = live_lists(tx, portal, cache)?;
+    let now = Timestamp::now().millis();
+    for dependent in lists
+        .lists()
+        .iter()
+        .filter(|l| l.id != list && l.filters.lists().contains(&list))
+    {
+        tx.prepare_cached(
+            "UPDATE lists SET processing_status = 'PROCESSING', evaluated_through = 0,
+                    evaluation_started = ?3
+             WHERE portal_id = ?1 AND id = ?2",
+        )
+        .and_then(|mut stmt| stmt.execute(params![portal.0, dependent.id.0, now]))
+        .map_err(internal)?;
+    }
+    Ok(())
+}
