@@ -12,6 +12,7 @@ pub mod error;
 mod extract;
 mod health;
 mod legacy;
+mod lists;
 mod oauth;
 pub mod pipeline;
 mod properties;
@@ -23,6 +24,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use spoke_domain::access::Access;
 use spoke_domain::crm::Crm;
+use spoke_domain::lists::Lists;
 use spoke_domain::webhooks::Webhooks;
 use std::sync::Arc;
 use tower::Layer;
@@ -47,6 +49,7 @@ pub struct AppState {
     pub crm: Crm,
     pub access: Access,
     pub webhooks: Webhooks,
+    pub lists: Lists,
     pub options: Arc<Options>,
 }
 
@@ -57,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(contacts::routes("/crm/v3/objects/contacts"))
         .merge(contacts::routes("/crm/objects/2026-03/contacts"))
         .merge(properties::routes())
+        .merge(lists::routes())
         .merge(legacy::routes())
         .merge(account::routes());
     Router::new()

@@ -237,6 +237,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_WEBHOOK_PUBLIC_TARGETS_ONLY")]
     pub webhook_public_targets_only: bool,
 
+    /// How often DYNAMIC lists whose filters are relative to now (rolling
+    /// date ranges, "updated in the last days") are evaluated again, in
+    /// seconds. Every other list is always current.
+    #[arg(long, env = "SPOKE_LIST_REFRESH_SECONDS", default_value_t = 300)]
+    pub list_refresh_seconds: u64,
+
     /// Log filter, in tracing's EnvFilter syntax ("info", "warn",
     /// "spoke_api=debug", ...).
     #[arg(long, env = "SPOKE_LOG", default_value = "info")]

@@ -68,7 +68,7 @@ pub struct Config {
     pub rate_limits: LimitsMode,
     /// The consent page skips the sign-in.
     pub open_consent: bool,
-    /// Webhook retries, retention and targets.
+    /// Webhook retries, retention and targets; the list refresh period.
     pub webhooks: WorkerSettings,
 }
 
@@ -159,6 +159,7 @@ impl TryFrom<&ServeArgs> for Config {
                 } else {
                     TargetPolicy::Any
                 },
+                list_refresh: std::time::Duration::from_secs(args.list_refresh_seconds.max(1)),
             },
         })
     }

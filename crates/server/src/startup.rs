@@ -8,6 +8,7 @@ use spoke_api::{AppState, Options};
 use spoke_domain::access::{secrets, Access};
 use spoke_domain::crm::Crm;
 use spoke_domain::ids::PortalId;
+use spoke_domain::lists::Lists;
 use spoke_domain::store::Store;
 use spoke_domain::webhooks::Webhooks;
 use spoke_store_postgres::PostgresStore;
@@ -83,6 +84,7 @@ impl Application {
                     Arc::clone(&store),
                     config.webhooks.targets == TargetPolicy::PublicOnly,
                 ),
+                lists: Lists::new(Arc::clone(&store)),
                 crm: Crm::new(store),
                 options: Arc::new(Options {
                     open_consent: config.open_consent,

@@ -343,8 +343,13 @@ pub async fn membership_pages_in_id_and_join_order(store: Arc<dyn Store>) {
         second.iter().map(|m| m.contact).collect::<Vec<_>>(),
         ids[4..]
     );
+    // Backwards from `before`: descending, as HubSpot answers.
     let back = page(MemberOrder::RecordId, None, Some(cursor(&second[0]))).await;
-    assert_eq!(back.iter().map(|m| m.contact).collect::<Vec<_>>(), ids[..4]);
+    let descending: Vec<ContactId> = ids[..4].iter().rev().copied().collect();
+    assert_eq!(
+        back.iter().map(|m| m.contact).collect::<Vec<_>>(),
+        descending
+    );
     let joined = page(MemberOrder::JoinOrder, None, None).await;
     let reversed: Vec<ContactId> = ids.iter().rev().copied().collect();
     assert_eq!(

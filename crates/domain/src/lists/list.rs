@@ -159,7 +159,8 @@ pub struct MemberCursor {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemberPage {
     pub order: MemberOrder,
-    /// Members after this position (forwards), or before it (backwards).
+    /// Members after this position (ascending), or else before it
+    /// (descending, as HubSpot answers a page asked for with `before` only).
     pub after: Option<MemberCursor>,
     pub before: Option<MemberCursor>,
     pub limit: usize,

@@ -1,10 +1,12 @@
 //! Background work that starts and stops with the server: turning the
-//! outbox into webhook batches, sending them, and pruning what is old.
+//! outbox into webhook batches, sending them, pruning what is old, and
+//! evaluating lists over their portal.
 //!
 //! Every node runs the same workers; the store decides who does what (one
 //! dispatcher at a time, claims with leases), so a node can die at any
 //! moment and another, or the same one restarted, carries on.
 
+mod list_evaluation;
 mod pruning;
 mod webhook_delivery;
 mod webhook_dispatch;
@@ -25,6 +27,8 @@ pub struct WorkerSettings {
     /// Finished deliveries and dispatched outbox events older than this go.
     pub retention: Duration,
     pub targets: TargetPolicy,
+    /// How often lists with rolling date ranges are evaluated again.
+    pub list_refresh: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -33,6 +37,7 @@ impl Default for WorkerSettings {
             retry: RetryPolicy::default(),
             retention: Duration::from_secs(7 * 24 * 3600),
             targets: TargetPolicy::Any,
+            list_refresh: Duration::from_secs(300),
         }
     }
 }
@@ -52,6 +57,11 @@ impl Workers {
                 Arc::clone(&store),
                 settings.retry,
                 settings.targets,
+                stopped.clone(),
+            )),
+            tokio::spawn(list_evaluation::run(
+                Arc::clone(&store),
+                settings.list_refresh,
                 stopped.clone(),
             )),
             tokio::spawn(pruning::run(store, settings.retention, stopped)),

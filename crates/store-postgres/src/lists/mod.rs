@@ -563,7 +563,7 @@ impl ListStore for PostgresStore {
             }
         };
         let stmt = reader.statement(sql).await?;
-        let mut rows: Vec<Membership> = reader
+        let rows: Vec<Membership> = reader
             .client()
             .query(
                 &stmt,
@@ -578,9 +578,6 @@ impl ListStore for PostgresStore {
                 added_at: Timestamp::from_stored(r.get(1)),
             })
             .collect();
-        if backwards {
-            rows.reverse();
-        }
         Ok(rows)
     }
 

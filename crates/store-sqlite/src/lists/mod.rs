@@ -311,8 +311,8 @@ impl ListStore for SqliteStore {
         page: MemberPage,
     ) -> Result<Vec<Membership>> {
         self.connections().read(move |conn| {
-            // Forwards from `after`, or backwards from `before` (then put
-            // back in order).
+            // Forwards from `after`, or backwards from `before` (answered
+            // in descending order, as HubSpot does).
             let backwards = page.before.is_some() && page.after.is_none();
             let cursor = page.after.or(page.before);
             let (added, contact) = cursor.map_or((i64::MIN, 0), |c| (c.added_at, c.contact.0));
@@ -338,7 +338,7 @@ impl ListStore for SqliteStore {
                      ORDER BY added_at DESC, contact_id DESC LIMIT ?5"
                 }
             };
-            let mut rows: Vec<Membership> = conn
+            let rows: Vec<Membership> = conn
                 .prepare_cached(sql)
                 .and_then(|mut stmt| {
                     stmt.query_map(
@@ -354,9 +354,6 @@ impl ListStore for SqliteStore {
                     .collect()
                 })
                 .map_err(internal)?;
-            if backwards {
-                rows.reverse();
-            }
             Ok(rows)
         })
     }

@@ -3,7 +3,7 @@
 //! rules. One module per group of endpoints; the v1 shapes in [`wire`].
 
 mod batch;
-mod lists;
+mod listings;
 mod profiles;
 mod search;
 mod secondary_emails;
@@ -52,14 +52,14 @@ pub fn routes() -> Router<AppState> {
         .route(&path("/contact/emails/batch"), get(profiles::get_by_emails))
         .route(&path("/contact/merge-vids/{vid}"), post(profiles::merge))
         .route(&path("/contact/batch"), post(batch::create_or_update))
-        .route(&path("/lists/all/contacts/all"), get(lists::all))
+        .route(&path("/lists/all/contacts/all"), get(listings::all))
         .route(
             &path("/lists/recently_updated/contacts/recent"),
-            get(lists::recently_updated),
+            get(listings::recently_updated),
         )
         .route(
             &path("/lists/all/contacts/recent"),
-            get(lists::recently_created),
+            get(listings::recently_created),
         )
         .route(&path("/search/query"), get(search::query))
         .route(

@@ -3,7 +3,7 @@
 //! same index as v3 search (so a contact is found as soon as it is
 //! written).
 
-use super::lists::{count, offset};
+use super::listings::{count, offset};
 use super::wire::V1Selection;
 use super::{base_url, render, ReadOptions, LISTING};
 use crate::error::v1::V1Error;
