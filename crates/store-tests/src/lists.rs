@@ -613,7 +613,18 @@ pub async fn write_time_and_whole_portal_evaluation_agree(store: Arc<dyn Store>)
         .collect();
     store.create_property(p, tags).await.unwrap();
     let mut dice = Dice(0x9E37_79B9_7F4A_7C15);
-    let trees: Vec<Value> = (0..24).map(|_| random_branch(&mut dice, 0)).collect();
+    // HubSpot's shape: an OR root over AND branches; anything below.
+    let trees: Vec<Value> = (0..24)
+        .map(|_| {
+            let inner: Vec<Value> = (0..1 + dice.next(2))
+                .map(|_| {
+                    json!({"filterBranchType": "AND", "filters": [random_filter(&mut dice)],
+                           "filterBranches": [random_branch(&mut dice, 1)]})
+                })
+                .collect();
+            json!({"filterBranchType": "OR", "filters": [], "filterBranches": inner})
+        })
+        .collect();
     let mut early = Vec::new();
     for (i, t) in trees.iter().enumerate() {
         early.push(

@@ -169,6 +169,33 @@ impl FilterBranch {
         parse_branch(value, None, 1, &mut 0)
     }
 
+    /// HubSpot's enforced structure: an `OR` root holding no filters of its
+    /// own, whose branches are `AND` branches (any type below those).
+    pub fn check_shape(&self) -> Result<()> {
+        if self.branch_type != BranchType::Or {
+            return Err(invalid(format!(
+                "The root filter branch must be an OR branch, not {}.",
+                self.branch_type.as_str()
+            )));
+        }
+        if !self.filters.is_empty() {
+            return Err(invalid(
+                "The root OR filter branch holds AND branches, not filters: put its filters in an AND branch.",
+            ));
+        }
+        if let Some(other) = self
+            .branches
+            .iter()
+            .find(|b| b.branch_type != BranchType::And)
+        {
+            return Err(invalid(format!(
+                "The branches of the root OR filter branch must be AND branches, not {}.",
+                other.branch_type.as_str()
+            )));
+        }
+        Ok(())
+    }
+
     /// The JSON HubSpot answers with: every branch with its
     /// `filterBranchType` and `filterBranchOperator`, filters as given.
     pub fn to_json(&self) -> Value {

@@ -13,6 +13,7 @@
 
 pub mod evaluate;
 pub mod filters;
+pub mod legacy;
 pub mod list;
 pub mod membership;
 pub mod service;

@@ -8,6 +8,7 @@ use super::list::{
     ProcessingStatus, ProcessingType, CONTACTS_OBJECT_TYPE, ROOT_FOLDER,
 };
 use super::store::ContactMembership;
+use crate::contact::Contact;
 use crate::ids::{ContactId, ListId, PortalId};
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -46,6 +47,20 @@ pub struct SearchInput {
     pub processing_types: Vec<String>,
     pub list_ids: Vec<ListId>,
     pub sort: Option<String>,
+}
+
+/// Most vids and emails one v1 `add` or `remove` may name.
+pub const MAX_V1_MEMBERSHIP_IDS: usize = 500;
+
+/// What a v1 `add` or `remove` did, in HubSpot's four lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LegacyUpdate {
+    /// Added (or removed).
+    pub updated: Vec<i64>,
+    /// Already members (or not members).
+    pub discarded: Vec<i64>,
+    pub invalid_vids: Vec<i64>,
+    pub invalid_emails: Vec<String>,
 }
 
 /// A page of lists found, and how many there are in all.
@@ -125,6 +140,71 @@ impl Lists {
         self.settle(portal, list).await
     }
 
+    /// A list made through the legacy v1 API: DYNAMIC when `dynamic`, else
+    /// SNAPSHOT when it has filters (a static list filled once, as v1
+    /// did), else MANUAL. v1 filters become the v3 tree.
+    pub async fn create_v1(
+        &self,
+        portal: PortalId,
+        name: Option<String>,
+        dynamic: bool,
+        filters: Option<&Value>,
+    ) -> Result<ContactList> {
+        let filters = self.v1_filters(portal, filters).await?;
+        let processing_type = match (dynamic, &filters) {
+            (true, _) => "DYNAMIC",
+            (false, Some(_)) => "SNAPSHOT",
+            (false, None) => "MANUAL",
+        };
+        let filter_branch = match (dynamic, filters) {
+            (true, None) => Some(serde_json::json!({
+                "filterBranchType": "OR", "filters": [], "filterBranches": []
+            })),
+            (_, f) => f,
+        };
+        self.create(
+            portal,
+            CreateInput {
+                name,
+                object_type_id: Some(CONTACTS_OBJECT_TYPE.into()),
+                processing_type: Some(processing_type.into()),
+                filter_branch,
+                folder: None,
+            },
+        )
+        .await
+    }
+
+    /// v1 filters as the v3 tree; `None` for none (`[]`).
+    async fn v1_filters(&self, portal: PortalId, filters: Option<&Value>) -> Result<Option<Value>> {
+        match filters {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(groups)) if groups.is_empty() => Ok(None),
+            Some(f) => {
+                let schema = self.store.property_schema(portal).await?;
+                super::legacy::from_v1(f, &schema).map(Some)
+            }
+        }
+    }
+
+    /// `POST /contacts/v1/lists/{listId}`: a new name, new filters, or both.
+    pub async fn update_v1(
+        &self,
+        portal: PortalId,
+        id: ListId,
+        name: Option<&str>,
+        filters: Option<&Value>,
+    ) -> Result<ContactList> {
+        let mut list = self.get(portal, id).await?;
+        if let Some(name) = name.filter(|n| n.trim() != list.name) {
+            list = self.rename(portal, id, name).await?;
+        }
+        if let Some(tree) = self.v1_filters(portal, filters).await? {
+            list = self.refilter(portal, id, Some(&tree)).await?;
+        }
+        Ok(list)
+    }
+
     /// Evaluates a `PROCESSING` list for up to [`EVALUATE_BEFORE_ANSWER`]
     /// contacts, so a small portal's list is complete when the call
     /// answers; a large one is finished by the list worker.
@@ -156,6 +236,7 @@ impl Lists {
     ) -> Result<FilterBranch> {
         let schema = self.store.property_schema(portal).await?;
         let filters = FilterBranch::parse(value, &schema)?;
+        filters.check_shape()?;
         let named = filters.lists();
         if named.is_empty() {
             return Ok(filters);
@@ -384,6 +465,91 @@ impl Lists {
         let list = self.get(portal, id).await?;
         let members = self.store.list_members(portal, id, page).await?;
         Ok((list, members))
+    }
+
+    /// A page of members with their contacts, in the page's order.
+    pub async fn member_contacts(
+        &self,
+        portal: PortalId,
+        id: ListId,
+        page: MemberPage,
+    ) -> Result<(ContactList, Vec<(Membership, Contact)>)> {
+        let (list, members) = self.members(portal, id, page).await?;
+        let ids: Vec<ContactId> = members.iter().map(|m| m.contact).collect();
+        let contacts: BTreeMap<ContactId, Contact> = self
+            .store
+            .find_contacts(portal, &ids, false)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let pairs = members
+            .into_iter()
+            .filter_map(|m| contacts.get(&m.contact).cloned().map(|c| (m, c)))
+            .collect();
+        Ok((list, pairs))
+    }
+
+    /// The legacy v1 `add` and `remove` of a static list, by vids and
+    /// emails.
+    pub async fn update_members_v1(
+        &self,
+        portal: PortalId,
+        id: ListId,
+        vids: &[i64],
+        emails: &[String],
+        adding: bool,
+    ) -> Result<LegacyUpdate> {
+        self.static_list(portal, id).await?;
+        if vids.len() + emails.len() > MAX_V1_MEMBERSHIP_IDS {
+            return Err(Error::invalid(format!(
+                "At most {MAX_V1_MEMBERSHIP_IDS} vids and emails may be sent in one call."
+            )));
+        }
+        let mut out = LegacyUpdate::default();
+        let mut wanted: Vec<ContactId> = Vec::new();
+        for vid in vids {
+            match ContactId::parse(&vid.to_string()) {
+                Some(c) if !wanted.contains(&c) => wanted.push(c),
+                Some(_) => {}
+                None => out.invalid_vids.push(*vid),
+            }
+        }
+        for email in emails {
+            let lookup = crate::contact::ContactLookup::Unique {
+                property: "email".into(),
+                key: email.trim().to_lowercase(),
+            };
+            match self.store.find_contact(portal, &lookup, false).await? {
+                Some(c) if !wanted.contains(&c.id) => wanted.push(c.id),
+                Some(_) => {}
+                None => out.invalid_emails.push(email.clone()),
+            }
+        }
+        let update = if adding {
+            self.store
+                .update_members(portal, id, &wanted, &[], Timestamp::now())
+                .await?
+        } else {
+            self.store
+                .update_members(portal, id, &[], &wanted, Timestamp::now())
+                .await?
+        };
+        let changed = if adding {
+            &update.added
+        } else {
+            &update.removed
+        };
+        for c in wanted {
+            if update.missing.contains(&c) {
+                out.invalid_vids.push(c.0);
+            } else if changed.contains(&c) {
+                out.updated.push(c.0);
+            } else {
+                out.discarded.push(c.0);
+            }
+        }
+        Ok(out)
     }
 
     /// A list whose members calls may change (MANUAL or SNAPSHOT).

@@ -185,8 +185,7 @@ async fn malformed_bodies_and_unknown_routes_get_v1_errors() {
     reply.v1_error(StatusCode::BAD_REQUEST);
     let reply = app.get("/contacts/v1/contact/nothing/here").await;
     reply.v1_error(StatusCode::NOT_FOUND);
-    // List objects are not served yet (docs/compatibility-v1.md).
-    let reply = app.get("/contacts/v1/lists").await;
+    let reply = app.get("/contacts/v1/lists/nothing/here").await;
     reply.v1_error(StatusCode::NOT_FOUND);
     let reply = app.send(Method::PUT, "/contacts/v1/contact", None).await;
     reply.v1_error(StatusCode::METHOD_NOT_ALLOWED);

@@ -24,6 +24,7 @@ mod custom_values;
 mod errors;
 mod health;
 mod helpers;
+mod lists_v1;
 mod lists_v3;
 mod properties;
 mod properties_batch;

@@ -4,6 +4,7 @@
 
 mod batch;
 mod listings;
+mod lists;
 mod profiles;
 mod search;
 mod secondary_emails;
@@ -61,6 +62,26 @@ pub fn routes() -> Router<AppState> {
             &path("/lists/all/contacts/recent"),
             get(listings::recently_created),
         )
+        .route(
+            &path("/lists"),
+            get(lists::all_lists).post(lists::create_list),
+        )
+        .route(&path("/lists/static"), get(lists::static_lists))
+        .route(&path("/lists/dynamic"), get(lists::dynamic_lists))
+        .route(&path("/lists/batch"), get(lists::batch))
+        .route(
+            &path("/lists/{list}"),
+            get(lists::get_list)
+                .post(lists::update_list)
+                .delete(lists::delete_list),
+        )
+        .route(&path("/lists/{list}/contacts/all"), get(lists::contacts))
+        .route(
+            &path("/lists/{list}/contacts/recent"),
+            get(lists::recent_contacts),
+        )
+        .route(&path("/lists/{list}/add"), post(lists::add))
+        .route(&path("/lists/{list}/remove"), post(lists::remove))
         .route(&path("/search/query"), get(search::query))
         .route(
             &path("/secondary-email/{vid}"),
@@ -176,6 +197,21 @@ async fn render(
     } else {
         HashMap::new()
     };
+    let mut memberships: HashMap<ContactId, Vec<serde_json::Value>> = HashMap::new();
+    if read.list_memberships {
+        for m in state.lists.contact_memberships(portal, &ids).await? {
+            memberships
+                .entry(m.contact)
+                .or_default()
+                .push(serde_json::json!({
+                    "static-list-id": m.list.0 + spoke_domain::lists::list::LEGACY_ID_OFFSET,
+                    "internal-list-id": m.list.0,
+                    "timestamp": m.added_at.millis(),
+                    "vid": m.contact.0,
+                    "is-member": true,
+                }));
+        }
+    }
     Ok(contacts
         .iter()
         .map(|contact| {
@@ -188,7 +224,9 @@ async fn render(
                     .then(|| histories.get(&contact.id))
                     .flatten(),
                 audits: audits.get(&contact.id).map_or(&[], Vec::as_slice),
-                list_memberships: read.list_memberships,
+                list_memberships: read
+                    .list_memberships
+                    .then(|| memberships.get(&contact.id).map_or(&[][..], Vec::as_slice)),
                 added_at: added_at(contact),
                 base,
             };

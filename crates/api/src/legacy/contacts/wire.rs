@@ -168,7 +168,8 @@ pub struct V1Parts<'a> {
     pub selection: &'a V1Selection,
     pub history: Option<&'a PropertyHistory>,
     pub audits: &'a [MergeAudit],
-    pub list_memberships: bool,
+    /// The contact's `list-memberships`, when the response shows them.
+    pub list_memberships: Option<&'a [Value]>,
     pub added_at: Option<i64>,
     /// `http://host` of the request, for `profile-url`.
     pub base: &'a str,
@@ -225,7 +226,7 @@ impl V1Contact {
             profile_url: format!("{}/contacts/v1/contact/vid/{vid}/profile", parts.base),
             properties,
             form_submissions: Vec::new(),
-            list_memberships: parts.list_memberships.then(Vec::new),
+            list_memberships: parts.list_memberships.map(<[Value]>::to_vec),
             identity_profiles: identity_profiles(parts.portal, contact, parts.audits),
             merge_audits: parts
                 .audits
