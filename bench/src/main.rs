@@ -6,6 +6,7 @@ mod cpu;
 mod data;
 mod ingest;
 mod limits;
+mod lists;
 mod load;
 mod memory;
 mod raw_postgres;
@@ -111,6 +112,23 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         rounds: usize,
     },
+    /// Ingest into a portal with DYNAMIC lists beside one without, then
+    /// membership page reads and a new list's evaluation.
+    Lists {
+        /// Address of a fresh Spoke (its portals 2 and 3 are made here).
+        #[arg(long)]
+        addr: SocketAddr,
+        #[arg(long)]
+        admin_token: String,
+        /// Contacts per portal, over all rounds.
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: u64,
+        #[arg(long, default_value_t = 2)]
+        rounds: usize,
+        /// DYNAMIC lists in the portal with lists.
+        #[arg(long, default_value_t = 50)]
+        lists: usize,
+    },
     /// Seed contacts, then GET-by-id versus GET /health, interleaved.
     GetById {
         #[command(flatten)]
@@ -200,6 +218,13 @@ fn main() {
             contacts,
             rounds,
         } => runtime.block_on(webhooks::run(addr, &admin_token, contacts, rounds)),
+        Command::Lists {
+            addr,
+            admin_token,
+            contacts,
+            rounds,
+            lists,
+        } => runtime.block_on(lists::run(addr, &admin_token, contacts, rounds, lists)),
         Command::ScanReference { db } => {
             raw_sqlite::scan(&db);
         }

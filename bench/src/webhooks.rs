@@ -106,7 +106,7 @@ async fn serve(mut stream: TcpStream, seen: Arc<Seen>) {
     }
 }
 
-async fn admin(addr: SocketAddr, admin: &str, c: Call) -> serde_json::Value {
+pub async fn admin(addr: SocketAddr, admin: &str, c: Call) -> serde_json::Value {
     let (status, body) = call(addr, admin, c).await.expect("Spoke answers");
     assert!(
         (200..300).contains(&status),
@@ -116,12 +116,12 @@ async fn admin(addr: SocketAddr, admin: &str, c: Call) -> serde_json::Value {
     serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null)
 }
 
-fn json(value: serde_json::Value) -> Vec<u8> {
+pub fn json(value: serde_json::Value) -> Vec<u8> {
     serde_json::to_vec(&value).unwrap()
 }
 
 /// A portal; its access token.
-async fn portal(addr: SocketAddr, admin_token: &str, name: &str) -> String {
+pub async fn portal(addr: SocketAddr, admin_token: &str, name: &str) -> String {
     let created = admin(
         addr,
         admin_token,
@@ -134,7 +134,7 @@ async fn portal(addr: SocketAddr, admin_token: &str, name: &str) -> String {
     created["accessToken"].as_str().unwrap().to_string()
 }
 
-async fn ingest(addr: SocketAddr, token: &str, contacts: u64, offset: u64) -> f64 {
+pub async fn ingest(addr: SocketAddr, token: &str, contacts: u64, offset: u64) -> f64 {
     let batch = 100;
     let started = Instant::now();
     let stats = load::run(

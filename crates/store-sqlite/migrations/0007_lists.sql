@@ -32,8 +32,9 @@ CREATE TABLE list_memberships (
     added_at   INTEGER NOT NULL,
     PRIMARY KEY (portal_id, list_id, contact_id)
 ) WITHOUT ROWID;
+-- Join order (`/memberships/join-order`, v1 `contacts/recent`) is sorted
+-- at read time: an index for it would cost every write a third B-tree.
 CREATE INDEX list_memberships_by_contact ON list_memberships (portal_id, contact_id, list_id);
-CREATE INDEX list_memberships_by_join ON list_memberships (portal_id, list_id, added_at, contact_id);
 
 CREATE TABLE list_folders (
     portal_id  INTEGER NOT NULL,
@@ -44,3 +45,11 @@ CREATE TABLE list_folders (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (portal_id, id)
 ) WITHOUT ROWID;
+
+-- Grows with every change of a portal's lists (created, re-filtered,
+-- renamed, deleted, restored): a write reads this one row to know whether
+-- the live lists it holds parsed are still the portal's.
+CREATE TABLE list_generations (
+    portal_id  INTEGER NOT NULL PRIMARY KEY,
+    generation INTEGER NOT NULL
+);

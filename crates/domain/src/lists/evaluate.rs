@@ -9,8 +9,9 @@ use super::filters::{
 use crate::contact::{Contact, PropertyHistory};
 use crate::ids::ListId;
 use crate::property::{PropertySchema, PropertyType};
-use crate::search::{entries, value_entries, Entries};
+use crate::search::{value_entries_untokenized as value_entries, Entries};
 use crate::time::Timestamp;
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
@@ -24,6 +25,37 @@ pub struct Subject<'a> {
     pub history: &'a PropertyHistory,
     /// The lists the contact is in now (for `IN_LIST`).
     pub lists: &'a BTreeSet<ListId>,
+    /// The contact's current values as filters compare them, worked out
+    /// once per property however many lists ask.
+    pub values: &'a ValueCache,
+}
+
+/// A contact's current values, as entries, by property (`None`: the
+/// portal has no such property; `Some(None)`: the contact has no value).
+#[derive(Default)]
+pub struct ValueCache(RefCell<Vec<(String, Cached)>>);
+
+type Cached = Option<Option<Entries>>;
+
+impl ValueCache {
+    /// Runs `f` on the entries of `property`, computing them once.
+    fn with<R>(
+        &self,
+        property: &str,
+        compute: impl FnOnce() -> Cached,
+        f: impl FnOnce(Option<Option<&Entries>>) -> R,
+    ) -> R {
+        {
+            let cache = self.0.borrow();
+            if let Some((_, e)) = cache.iter().find(|(p, _)| p == property) {
+                return f(e.as_ref().map(Option::as_ref));
+            }
+        }
+        let e = compute();
+        let out = f(e.as_ref().map(Option::as_ref));
+        self.0.borrow_mut().push((property.to_string(), e));
+        out
+    }
 }
 
 /// Whether the contact passes the tree, evaluated at `now`.
@@ -70,41 +102,47 @@ fn property_passes(
     schema: &PropertySchema,
     now: Timestamp,
 ) -> bool {
-    let Some(def) = schema.get(&t.property) else {
-        // A property archived after the list was made: nobody has a value.
-        return t.when == When::Never || (t.check != Check::Known && t.include_no_value);
-    };
-    let property_type = if t.property == "hs_object_id" {
-        PropertyType::Number
-    } else {
-        def.property_type
+    // A property archived after the list was made: nobody has a value.
+    let missing = || t.when == When::Never || (t.check != Check::Known && t.include_no_value);
+    let type_of = |def: &crate::property::PropertyDefinition| {
+        if t.property == "hs_object_id" {
+            PropertyType::Number
+        } else {
+            def.property_type
+        }
     };
     let versions = subject.history.get(&t.property);
     match t.when {
         When::Now => match &t.check {
             Check::UpdatedWithinDays(days) => {
+                if schema.get(&t.property).is_none() {
+                    return missing();
+                }
                 let last = versions.and_then(|v| v.first()).map(|v| v.timestamp);
                 let within = last
                     .is_some_and(|at| (now.millis() - at.millis()) as f64 <= *days as f64 * DAY_MS);
                 within == t.wanted
             }
-            check => {
-                let current = if t.property == "hs_object_id" {
-                    Some(Entries {
-                        numbers: vec![subject.contact.id.0 as f64],
-                        ..Entries::default()
-                    })
-                } else {
-                    entries(def, subject.contact)
-                };
-                match (check, current) {
-                    (Check::Known, current) => current.is_some() == t.wanted,
-                    (_, None) => t.include_no_value,
-                    (check, Some(e)) => passes(check, &e, now) == t.wanted,
-                }
-            }
+            check => subject.values.with(
+                &t.property,
+                || {
+                    schema
+                        .get(&t.property)
+                        .map(|def| current_entries(&t.property, type_of(def), subject.contact))
+                },
+                |cached| match (check, cached) {
+                    (_, None) => missing(),
+                    (Check::Known, Some(current)) => current.is_some() == t.wanted,
+                    (_, Some(None)) => t.include_no_value,
+                    (check, Some(Some(e))) => passes(check, e, now) == t.wanted,
+                },
+            ),
         },
         When::Ever | When::Never => {
+            let Some(def) = schema.get(&t.property) else {
+                return missing();
+            };
+            let property_type = type_of(def);
             let ever = versions.is_some_and(|versions| {
                 versions
                     .iter()
@@ -113,6 +151,26 @@ fn property_passes(
             });
             ever == (t.when == When::Ever)
         }
+    }
+}
+
+/// A contact's current value of a property, as filters compare it.
+fn current_entries(
+    property: &str,
+    property_type: PropertyType,
+    contact: &Contact,
+) -> Option<Entries> {
+    let number = |n: f64| {
+        Some(Entries {
+            numbers: vec![n],
+            ..Entries::default()
+        })
+    };
+    match property {
+        "hs_object_id" => number(contact.id.0 as f64),
+        "createdate" => number(contact.created_at.millis() as f64),
+        "lastmodifieddate" => number(contact.updated_at.millis() as f64),
+        name => Some(value_entries(property_type, contact.properties.get(name)?)),
     }
 }
 
@@ -145,13 +203,13 @@ fn passes(check: &Check, e: &Entries, now: Timestamp) -> bool {
             .iter()
             .any(|t| t == if *b { "true" } else { "false" }),
         Check::Options(m, wanted) => {
-            let held: BTreeSet<&str> = e.texts.iter().map(String::as_str).collect();
+            let held = |w: &String| e.texts.iter().any(|t| t == w);
             match m {
-                OptionMatch::AnyOf => wanted.iter().any(|w| held.contains(w.as_str())),
+                OptionMatch::AnyOf => e.texts.iter().any(|t| wanted.contains(t)),
                 OptionMatch::Exactly => {
-                    held.len() == wanted.len() && wanted.iter().all(|w| held.contains(w.as_str()))
+                    wanted.iter().all(held) && e.texts.iter().all(|t| wanted.contains(t))
                 }
-                OptionMatch::ContainsAll => wanted.iter().all(|w| held.contains(w.as_str())),
+                OptionMatch::ContainsAll => wanted.iter().all(held),
             }
         }
         Check::TimeBetween(low, high) => e

@@ -1,7 +1,7 @@
 //! Membership in step with every write: which lists a written contact joins
 //! and leaves, decided here for every store, in the write's transaction.
 
-use super::evaluate::{matches, Subject};
+use super::evaluate::{matches, Subject, ValueCache};
 use super::filters::FilterBranch;
 use crate::contact::plan::Changes;
 use crate::contact::{PropertyHistory, StoredContact};
@@ -121,11 +121,13 @@ pub fn follow(
         return out;
     };
     let mut member_of: BTreeSet<ListId> = current.keys().copied().collect();
+    let values = ValueCache::default();
     for list in lists.lists() {
         let subject = Subject {
             contact: &row.contact,
             history,
             lists: &member_of,
+            values: &values,
         };
         let passes = matches(&list.filters, &subject, schema, now);
         match (passes, member_of.contains(&list.id)) {
@@ -233,12 +235,13 @@ pub fn follow_rows(
     out
 }
 
-/// The versions of a portal's live lists: (list id, version), by id.
-pub type LiveVersions = Vec<(i64, i64)>;
+/// The generation of a portal's lists: it grows with every change of any
+/// of them (0: the portal never had a list).
+pub type LiveVersions = i64;
 
-/// Each portal's live lists, parsed once per set of versions. A store
-/// reads the versions in every write's transaction (so it sees a list
-/// another node changed) and parses filters only when they changed.
+/// Each portal's live lists, parsed once per generation. A store reads the
+/// generation in every write's transaction (so it sees a list another node
+/// changed) and parses filters only when it moved.
 #[derive(Default)]
 pub struct LiveListCache {
     portals: std::sync::Mutex<HashMap<PortalId, (LiveVersions, Arc<LiveLists>)>>,

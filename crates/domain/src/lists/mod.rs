@@ -19,7 +19,7 @@ pub mod membership;
 pub mod service;
 pub mod store;
 
-pub use evaluate::{matches, Subject};
+pub use evaluate::{matches, Subject, ValueCache};
 pub use filters::FilterBranch;
 pub use list::{
     ContactList, Folder, ListChange, MemberCursor, MemberOrder, MemberPage, Membership,

@@ -1,6 +1,6 @@
 //! Every operation type and operator, every branch type, and the refusals.
 
-use super::evaluate::{matches, Subject};
+use super::evaluate::{matches, Subject, ValueCache};
 use super::filters::FilterBranch;
 use crate::contact::{ChangeSource, Contact, PropertyHistory, PropertyVersion};
 use crate::ids::{ContactId, ListId};
@@ -88,10 +88,12 @@ fn prop(name: &str, op: Value) -> Value {
 
 fn passes_with(tree: &FilterBranch, c: &Contact, history: &PropertyHistory, lists: &[i64]) -> bool {
     let lists: BTreeSet<ListId> = lists.iter().map(|l| ListId(*l)).collect();
+    let values = ValueCache::default();
     let subject = Subject {
         contact: c,
         history,
         lists: &lists,
+        values: &values,
     };
     matches(
         tree,

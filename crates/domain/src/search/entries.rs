@@ -41,11 +41,23 @@ pub fn entries(def: &PropertyDefinition, contact: &Contact) -> Option<Entries> {
 /// The entries of one stored value of a property of type `property_type`
 /// (a contact's current value, or one of its history).
 pub fn value_entries(property_type: PropertyType, value: &str) -> Entries {
+    let mut e = value_entries_untokenized(property_type, value);
+    if matches!(
+        property_type,
+        PropertyType::String | PropertyType::PhoneNumber
+    ) {
+        e.tokens = tokens(value);
+    }
+    e
+}
+
+/// [`value_entries`] without the words of text values (which only search
+/// needs): what list filters compare.
+pub fn value_entries_untokenized(property_type: PropertyType, value: &str) -> Entries {
     let mut e = Entries::default();
     match property_type {
         PropertyType::String | PropertyType::PhoneNumber => {
             e.texts.push(value.to_lowercase());
-            e.tokens = tokens(value);
         }
         PropertyType::Enumeration => {
             e.texts = value

@@ -11,7 +11,7 @@ mod index;
 mod request;
 pub mod tokens;
 
-pub use entries::{entries, value_entries, Entries};
+pub use entries::{entries, value_entries, value_entries_untokenized, Entries};
 pub use evaluate::{matches, sort_ids};
 pub use index::{SearchHits, SearchIndex};
 pub use request::{

@@ -26,30 +26,27 @@ pub(crate) async fn live_lists(
     cache: &LiveListCache,
 ) -> Result<Arc<LiveLists>> {
     let stmt = tx
+        .prepare_cached("SELECT generation FROM list_generations WHERE portal_id = $1")
+        .await
+        .map_err(db)?;
+    let generation: LiveVersions = tx
+        .query_opt(&stmt, &[&portal.0])
+        .await
+        .map_err(db)?
+        .map_or(0, |r| r.get(0));
+    if let Some(lists) = cache.cached(portal, &generation) {
+        return Ok(lists);
+    }
+    let stmt = tx
         .prepare_cached(
-            "SELECT id, version FROM lists
+            "SELECT id, filters FROM lists
              WHERE portal_id = $1 AND processing_type = 'DYNAMIC' AND deleted_at IS NULL
              ORDER BY id",
         )
         .await
         .map_err(db)?;
-    let versions: LiveVersions = tx
-        .query(&stmt, &[&portal.0])
-        .await
-        .map_err(db)?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    if let Some(lists) = cache.cached(portal, &versions) {
-        return Ok(lists);
-    }
-    let ids: Vec<i64> = versions.iter().map(|(id, _)| *id).collect();
-    let stmt = tx
-        .prepare_cached("SELECT id, filters FROM lists WHERE portal_id = $1 AND id = ANY($2)")
-        .await
-        .map_err(db)?;
-    let mut lists = Vec::with_capacity(ids.len());
-    for row in tx.query(&stmt, &[&portal.0, &ids]).await.map_err(db)? {
+    let mut lists = Vec::new();
+    for row in tx.query(&stmt, &[&portal.0]).await.map_err(db)? {
         let json: Option<String> = row.get(1);
         let value =
             serde_json::from_str(json.as_deref().unwrap_or("null")).map_err(Error::internal)?;
@@ -58,7 +55,19 @@ pub(crate) async fn live_lists(
             filters: FilterBranch::parse_stored(&value).map_err(Error::internal)?,
         });
     }
-    Ok(cache.keep(portal, versions, lists))
+    Ok(cache.keep(portal, generation, lists))
+}
+
+/// Marks a change of the portal's lists (see [`live_lists`]).
+pub(crate) async fn bump_generation(tx: &Transaction<'_>, portal: PortalId) -> Result<()> {
+    tx.execute(
+        "INSERT INTO list_generations (portal_id, generation) VALUES ($1, 1)
+         ON CONFLICT (portal_id) DO UPDATE SET generation = list_generations.generation + 1",
+        &[&portal.0],
+    )
+    .await
+    .map_err(db)?;
+    Ok(())
 }
 
 /// Each contact's lists, with whether each list is static.

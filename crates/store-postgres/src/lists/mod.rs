@@ -13,7 +13,7 @@ use spoke_domain::ids::{ContactId, ListId, PortalId};
 use spoke_domain::lists::{
     matches, ContactList, ContactMembership, FilterBranch, Folder, ListChange, ListStore,
     MemberOrder, MemberPage, Membership, MembershipUpdate, NewList, ProcessingStatus,
-    ProcessingType, Subject,
+    ProcessingType, Subject, ValueCache,
 };
 use spoke_domain::store::PropertyStore;
 use spoke_domain::time::Timestamp;
@@ -300,6 +300,7 @@ impl PostgresStore {
                 contact: &row.contact,
                 history: histories.get(&row.id()).unwrap_or(&empty_history),
                 lists: &lists,
+                values: &ValueCache::default(),
             };
             match (
                 matches(&tree, &subject, &schema, now),
@@ -380,6 +381,7 @@ impl ListStore for PostgresStore {
                 .await
                 .map_err(db)?;
             let id = ListId(row.get(0));
+            follow::bump_generation(&tx, portal).await?;
             let created = list_by_id(&tx, portal, id, false)
                 .await?
                 .ok_or_else(|| Error::internal("list vanished"))?;
@@ -521,6 +523,7 @@ impl ListStore for PostgresStore {
                 }
             }
             .map_err(db)?;
+            follow::bump_generation(&tx, portal).await?;
             let changed = list_by_id(&tx, portal, list, true)
                 .await?
                 .ok_or_else(|| not_found(list))?;

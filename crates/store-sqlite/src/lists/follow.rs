@@ -24,9 +24,17 @@ pub(crate) fn live_lists(
     portal: PortalId,
     cache: &LiveListCache,
 ) -> Result<Arc<LiveLists>> {
-    let versions: LiveVersions = conn
+    let generation: LiveVersions = conn
+        .prepare_cached("SELECT generation FROM list_generations WHERE portal_id = ?1")
+        .and_then(|mut stmt| stmt.query_row([portal.0], |r| r.get(0)).optional())
+        .map_err(internal)?
+        .unwrap_or(0);
+    if let Some(lists) = cache.cached(portal, &generation) {
+        return Ok(lists);
+    }
+    let rows: Vec<(i64, Option<String>)> = conn
         .prepare_cached(
-            "SELECT id, version FROM lists
+            "SELECT id, filters FROM lists
              WHERE portal_id = ?1 AND processing_type = 'DYNAMIC' AND deleted_at IS NULL
              ORDER BY id",
         )
@@ -35,38 +43,62 @@ pub(crate) fn live_lists(
                 .collect()
         })
         .map_err(internal)?;
-    if let Some(lists) = cache.cached(portal, &versions) {
-        return Ok(lists);
-    }
-    let mut lists = Vec::with_capacity(versions.len());
-    for (id, _) in &versions {
-        let json: Option<String> = conn
-            .prepare_cached("SELECT filters FROM lists WHERE portal_id = ?1 AND id = ?2")
-            .and_then(|mut stmt| stmt.query_row(params![portal.0, id], |r| r.get(0)))
-            .map_err(internal)?;
+    let mut lists = Vec::with_capacity(rows.len());
+    for (id, json) in rows {
         let value = serde_json::from_str(json.as_deref().unwrap_or("null")).map_err(internal)?;
         lists.push(LiveList {
-            id: ListId(*id),
+            id: ListId(id),
             filters: FilterBranch::parse_stored(&value).map_err(internal)?,
         });
     }
-    Ok(cache.keep(portal, versions, lists))
+    Ok(cache.keep(portal, generation, lists))
+}
+
+/// Marks a change of the portal's lists (see [`live_lists`]).
+pub(crate) fn bump_generation(tx: &Transaction<'_>, portal: PortalId) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO list_generations (portal_id, generation) VALUES (?1, 1)
+         ON CONFLICT (portal_id) DO UPDATE SET generation = generation + 1",
+    )
+    .and_then(|mut stmt| stmt.execute([portal.0]))
+    .map(drop)
+    .map_err(internal)
 }
 
 /// Changes of list sizes, applied once at the end of a transaction.
 #[derive(Default)]
-pub(crate) struct SizeChanges(BTreeMap<ListId, i64>);
+pub(crate) struct SizeChanges {
+    deltas: BTreeMap<ListId, i64>,
+    recount: BTreeSet<ListId>,
+}
 
 impl SizeChanges {
     pub fn add(&mut self, list: ListId, delta: i64) {
-        *self.0.entry(list).or_default() += delta;
+        *self.deltas.entry(list).or_default() += delta;
+    }
+
+    /// The list's size is counted from its rows instead.
+    pub fn recount(&mut self, list: ListId) {
+        self.recount.insert(list);
     }
 
     pub fn apply(self, tx: &Transaction<'_>, portal: PortalId) -> Result<()> {
-        for (list, delta) in self.0.into_iter().filter(|(_, d)| *d != 0) {
+        for (list, delta) in self.deltas {
+            if delta == 0 || self.recount.contains(&list) {
+                continue;
+            }
             tx.prepare_cached("UPDATE lists SET size = size + ?3 WHERE portal_id = ?1 AND id = ?2")
                 .and_then(|mut stmt| stmt.execute(params![portal.0, list.0, delta]))
                 .map_err(internal)?;
+        }
+        for list in self.recount {
+            tx.prepare_cached(
+                "UPDATE lists SET size = (SELECT count(*) FROM list_memberships
+                                          WHERE portal_id = ?1 AND list_id = ?2)
+                 WHERE portal_id = ?1 AND id = ?2",
+            )
+            .and_then(|mut stmt| stmt.execute(params![portal.0, list.0]))
+            .map_err(internal)?;
         }
         Ok(())
     }
@@ -169,12 +201,57 @@ pub(crate) fn follow_writes(
             sizes.add(list, -1);
         }
     }
-    for (list, contact) in decided.joins {
-        if join(tx, portal, list, contact, now)? {
-            sizes.add(list, 1);
+    join_many(tx, portal, decided.joins, now, &mut sizes)?;
+    sizes.apply(tx, portal)
+}
+
+/// Most rows of one multi-row insert of memberships; smaller statements
+/// (halving down to one row) take the rest.
+const JOIN_CHUNK: usize = 64;
+
+/// Inserts memberships in multi-row statements, in key order (one
+/// statement and one pass down each list's B-tree for many rows).
+fn join_many(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    mut joins: Vec<(ListId, ContactId)>,
+    at: Timestamp,
+    sizes: &mut SizeChanges,
+) -> Result<()> {
+    joins.sort_unstable();
+    let mut rest: &[(ListId, ContactId)] = &joins;
+    let mut size = JOIN_CHUNK;
+    while !rest.is_empty() {
+        while size > rest.len() {
+            size /= 2;
+        }
+        let (chunk, after) = rest.split_at(size);
+        rest = after;
+        let sql = format!(
+            "INSERT OR IGNORE INTO list_memberships (portal_id, list_id, contact_id, added_at) VALUES {}",
+            vec!["(?, ?, ?, ?)"; size].join(", ")
+        );
+        let mut values: Vec<i64> = Vec::with_capacity(size * 4);
+        for (list, contact) in chunk {
+            values.extend([portal.0, list.0, contact.0, at.millis()]);
+        }
+        let inserted = tx
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| stmt.execute(rusqlite::params_from_iter(values)))
+            .map_err(internal)?;
+        if inserted == chunk.len() {
+            for (list, _) in chunk {
+                sizes.add(*list, 1);
+            }
+        } else {
+            // Some were members already (never decided so, but counted
+            // right whatever happens): count those lists again.
+            for list in chunk.iter().map(|(l, _)| *l).collect::<BTreeSet<_>>() {
+                sizes.recount(list);
+            }
         }
     }
-    sizes.apply(tx, portal)
+    Ok(())
 }
 
 /// Evaluates the live lists for one active contact and writes the result.

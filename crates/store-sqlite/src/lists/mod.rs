@@ -17,7 +17,7 @@ use spoke_domain::ids::{ContactId, ListId, PortalId};
 use spoke_domain::lists::{
     matches, ContactList, ContactMembership, FilterBranch, Folder, ListChange, ListStore,
     MemberOrder, MemberPage, Membership, MembershipUpdate, NewList, ProcessingStatus,
-    ProcessingType, Subject,
+    ProcessingType, Subject, ValueCache,
 };
 use spoke_domain::store::PropertyStore;
 use spoke_domain::time::Timestamp;
@@ -164,6 +164,7 @@ impl ListStore for SqliteStore {
                         internal(err)
                     }
                 })?;
+                follow::bump_generation(tx, portal)?;
                 list_by_id(tx, portal, ListId(id), false)?.ok_or_else(|| internal("list vanished"))
             })
             .await
@@ -299,6 +300,7 @@ impl ListStore for SqliteStore {
                         internal(err)
                     }
                 })?;
+                follow::bump_generation(tx, portal)?;
                 list_by_id(tx, portal, list, true)?.ok_or_else(|| not_found(list))
             })
             .await
@@ -544,6 +546,7 @@ impl ListStore for SqliteStore {
                         contact: &row.contact,
                         history: &history,
                         lists: &current,
+                        values: &ValueCache::default(),
                     };
                     let passes = matches(&tree, &subject, &schema, now);
                     let is_member = current.contains(&list);
