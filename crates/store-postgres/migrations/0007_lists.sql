@@ -12,7 +12,6 @@ CREATE TABLE lists (
     filters            TEXT,             -- the filter tree (JSON), for DYNAMIC and SNAPSHOT lists
     relative_to_now    BOOLEAN NOT NULL DEFAULT false, -- filters with rolling ranges
     folder_id          BIGINT  NOT NULL DEFAULT 0,
-    size               BIGINT  NOT NULL DEFAULT 0,
     created_at         BIGINT  NOT NULL,
     updated_at         BIGINT  NOT NULL,
     filters_updated_at BIGINT,
@@ -44,6 +43,17 @@ CREATE TABLE list_folders (
     created_at BIGINT  NOT NULL,
     updated_at BIGINT  NOT NULL,
     PRIMARY KEY (portal_id, id)
+);
+
+-- A list's size, in shards: each writing transaction adds its changes to
+-- one shard it picks at random, so concurrent writers of the members of
+-- one list do not queue on one row; the size is the sum of the shards.
+CREATE TABLE list_sizes (
+    portal_id BIGINT   NOT NULL,
+    list_id   BIGINT   NOT NULL,
+    shard     SMALLINT NOT NULL,
+    size      BIGINT   NOT NULL,
+    PRIMARY KEY (portal_id, list_id, shard)
 );
 
 -- Grows with every change of a portal's lists (created, re-filtered,

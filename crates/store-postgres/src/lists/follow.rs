@@ -138,8 +138,9 @@ pub(crate) async fn changes_of(
     Ok(out)
 }
 
-/// Writes memberships started and ended, and the lists' new sizes (list
-/// rows locked in id order, so concurrent writers never deadlock on them).
+/// Writes memberships started and ended, each kind in one statement that
+/// also adds what it changed to the lists' sizes (one shard per call, see
+/// [`add_sizes`]).
 pub(crate) async fn write_memberships(
     tx: &Transaction<'_>,
     portal: PortalId,
@@ -147,65 +148,93 @@ pub(crate) async fn write_memberships(
     leaves: &[(ListId, ContactId)],
     at: Timestamp,
 ) -> Result<()> {
-    let mut sizes: BTreeMap<i64, i64> = BTreeMap::new();
+    let shard = random_shard();
     if !leaves.is_empty() {
         let (lists, contacts): (Vec<i64>, Vec<i64>) =
             leaves.iter().map(|(l, c)| (l.0, c.0)).unzip();
         let stmt = tx
             .prepare_cached(
-                "DELETE FROM list_memberships m
-                 USING unnest($2::bigint[], $3::bigint[]) AS t(list_id, contact_id)
-                 WHERE m.portal_id = $1 AND m.list_id = t.list_id AND m.contact_id = t.contact_id
-                 RETURNING m.list_id",
+                "WITH gone AS (
+                   DELETE FROM list_memberships m
+                   USING unnest($2::bigint[], $3::bigint[]) AS t(list_id, contact_id)
+                   WHERE m.portal_id = $1 AND m.list_id = t.list_id AND m.contact_id = t.contact_id
+                   RETURNING m.list_id
+                 )
+                 INSERT INTO list_sizes (portal_id, list_id, shard, size)
+                 SELECT $1, list_id, $4, -count(*) FROM gone GROUP BY list_id ORDER BY list_id
+                 ON CONFLICT (portal_id, list_id, shard)
+                 DO UPDATE SET size = list_sizes.size + excluded.size",
             )
             .await
             .map_err(db)?;
-        for row in tx
-            .query(&stmt, &[&portal.0, &lists, &contacts])
+        tx.execute(&stmt, &[&portal.0, &lists, &contacts, &shard])
             .await
-            .map_err(db)?
-        {
-            *sizes.entry(row.get(0)).or_default() -= 1;
-        }
+            .map_err(db)?;
     }
     if !joins.is_empty() {
-        let (lists, contacts): (Vec<i64>, Vec<i64>) = joins.iter().map(|(l, c)| (l.0, c.0)).unzip();
+        let mut sorted = joins.to_vec();
+        sorted.sort_unstable();
+        let (lists, contacts): (Vec<i64>, Vec<i64>) =
+            sorted.iter().map(|(l, c)| (l.0, c.0)).unzip();
         let stmt = tx
             .prepare_cached(
-                "INSERT INTO list_memberships (portal_id, list_id, contact_id, added_at)
-                 SELECT $1, t.list_id, t.contact_id, $4
-                 FROM unnest($2::bigint[], $3::bigint[]) AS t(list_id, contact_id)
-                 ON CONFLICT DO NOTHING
-                 RETURNING list_id",
+                "WITH added AS (
+                   INSERT INTO list_memberships (portal_id, list_id, contact_id, added_at)
+                   SELECT $1, t.list_id, t.contact_id, $4
+                   FROM unnest($2::bigint[], $3::bigint[]) AS t(list_id, contact_id)
+                   ON CONFLICT DO NOTHING
+                   RETURNING list_id
+                 )
+                 INSERT INTO list_sizes (portal_id, list_id, shard, size)
+                 SELECT $1, list_id, $5, count(*) FROM added GROUP BY list_id ORDER BY list_id
+                 ON CONFLICT (portal_id, list_id, shard)
+                 DO UPDATE SET size = list_sizes.size + excluded.size",
             )
             .await
             .map_err(db)?;
-        for row in tx
-            .query(&stmt, &[&portal.0, &lists, &contacts, &at.millis()])
+        tx.execute(&stmt, &[&portal.0, &lists, &contacts, &at.millis(), &shard])
             .await
-            .map_err(db)?
-        {
-            *sizes.entry(row.get(0)).or_default() += 1;
-        }
+            .map_err(db)?;
     }
-    add_sizes(tx, portal, &sizes).await
+    Ok(())
 }
 
-/// Adds to lists' sizes, in list id order.
+/// A shard of list sizes for one transaction to write to.
+fn random_shard() -> i16 {
+    i16::from(uuid::Uuid::new_v4().as_bytes()[0] % SIZE_SHARDS)
+}
+
+/// Shards of a list's size (see the `list_sizes` table).
+const SIZE_SHARDS: u8 = 64;
+
+/// Adds to lists' sizes: to one shard per transaction, picked at random,
+/// in list id order (so two writers on one shard never deadlock).
 pub(crate) async fn add_sizes(
     tx: &Transaction<'_>,
     portal: PortalId,
     sizes: &BTreeMap<i64, i64>,
 ) -> Result<()> {
+    let (lists, deltas): (Vec<i64>, Vec<i64>) = sizes
+        .iter()
+        .filter(|(_, d)| **d != 0)
+        .map(|(l, d)| (*l, *d))
+        .unzip();
+    if lists.is_empty() {
+        return Ok(());
+    }
     let stmt = tx
-        .prepare_cached("UPDATE lists SET size = size + $3 WHERE portal_id = $1 AND id = $2")
+        .prepare_cached(
+            "INSERT INTO list_sizes (portal_id, list_id, shard, size)
+             SELECT $1, t.list_id, $4, t.delta
+             FROM unnest($2::bigint[], $3::bigint[]) AS t(list_id, delta) ORDER BY t.list_id
+             ON CONFLICT (portal_id, list_id, shard)
+             DO UPDATE SET size = list_sizes.size + excluded.size",
+        )
         .await
         .map_err(db)?;
-    for (list, delta) in sizes.iter().filter(|(_, d)| **d != 0) {
-        tx.execute(&stmt, &[&portal.0, list, delta])
-            .await
-            .map_err(db)?;
-    }
+    tx.execute(&stmt, &[&portal.0, &lists, &deltas, &random_shard()])
+        .await
+        .map_err(db)?;
     Ok(())
 }
 

@@ -21,8 +21,13 @@ use spoke_domain::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use tokio_postgres::Row;
 
-const LIST_COLUMNS: &str = "id, name, processing_type, processing_status, version, filters, \
-     folder_id, size, created_at, updated_at, filters_updated_at, deleted_at";
+/// The columns [`read_list`] reads, of `lists l`; the size sums the
+/// list's shards (`list_sizes`).
+const LIST_COLUMNS: &str = "l.id, l.name, l.processing_type, l.processing_status, l.version, \
+     l.filters, l.folder_id, \
+     coalesce((SELECT sum(s.size) FROM list_sizes s \
+               WHERE s.portal_id = l.portal_id AND s.list_id = l.id), 0)::bigint, \
+     l.created_at, l.updated_at, l.filters_updated_at, l.deleted_at";
 
 fn read_list(r: &Row) -> Result<ContactList> {
     let kind: String = r.get(2);
@@ -56,7 +61,7 @@ async fn list_by_id(
 ) -> Result<Option<ContactList>> {
     let row = client
         .query_opt(
-            &format!("SELECT {LIST_COLUMNS} FROM lists WHERE portal_id = $1 AND id = $2"),
+            &format!("SELECT {LIST_COLUMNS} FROM lists l WHERE l.portal_id = $1 AND l.id = $2"),
             &[&portal.0, &id.0],
         )
         .await
@@ -359,9 +364,9 @@ impl ListStore for PostgresStore {
                 .query_one(
                     "INSERT INTO lists
                        (portal_id, id, name, name_key, processing_type, processing_status, version,
-                        filters, relative_to_now, folder_id, size, created_at, updated_at,
+                        filters, relative_to_now, folder_id, created_at, updated_at,
                         filters_updated_at, evaluated_through, evaluation_started)
-                     SELECT $1, coalesce(max(id), 0) + 1, $2, lower($2), $3, $4, 1, $5, $6, $7, 0,
+                     SELECT $1, coalesce(max(id), 0) + 1, $2, lower($2), $3, $4, 1, $5, $6, $7,
                             $8, $8, $9, $10, $8
                      FROM lists WHERE portal_id = $1
                      RETURNING id",
@@ -404,23 +409,21 @@ impl ListStore for PostgresStore {
                 client
                     .query(
                         &format!(
-                            "SELECT {LIST_COLUMNS} FROM lists
-                             WHERE portal_id = $1 AND id = ANY($2) ORDER BY id"
+                            "SELECT {LIST_COLUMNS} FROM lists l
+                             WHERE l.portal_id = $1 AND l.id = ANY($2) ORDER BY l.id"
                         ),
                         &[&portal.0, &ids],
                     )
                     .await
             }
-            None => {
-                client
-                    .query(
-                        &format!(
-                            "SELECT {LIST_COLUMNS} FROM lists WHERE portal_id = $1 ORDER BY id"
-                        ),
-                        &[&portal.0],
-                    )
-                    .await
-            }
+            None => client
+                .query(
+                    &format!(
+                        "SELECT {LIST_COLUMNS} FROM lists l WHERE l.portal_id = $1 ORDER BY l.id"
+                    ),
+                    &[&portal.0],
+                )
+                .await,
         }
         .map_err(db)?;
         rows.iter()
@@ -437,8 +440,8 @@ impl ListStore for PostgresStore {
         client
             .query_opt(
                 &format!(
-                    "SELECT {LIST_COLUMNS} FROM lists
-                     WHERE portal_id = $1 AND name_key = lower($2) AND deleted_at IS NULL"
+                    "SELECT {LIST_COLUMNS} FROM lists l
+                     WHERE l.portal_id = $1 AND l.name_key = lower($2) AND l.deleted_at IS NULL"
                 ),
                 &[&portal.0, &name],
             )
@@ -642,7 +645,7 @@ impl ListStore for PostgresStore {
                 .await
                 .map_err(db)?;
             tx.execute(
-                "UPDATE lists SET size = 0 WHERE portal_id = $1 AND id = $2",
+                "DELETE FROM list_sizes WHERE portal_id = $1 AND list_id = $2",
                 &[&portal.0, &list.0],
             )
             .await
