@@ -68,8 +68,9 @@ pub struct Config {
     pub rate_limits: LimitsMode,
     /// The consent page skips the sign-in.
     pub open_consent: bool,
-    /// Webhook retries, retention and targets; the list refresh period.
-    pub webhooks: WorkerSettings,
+    /// The background workers: webhook retries, retention and targets; the
+    /// list refresh period.
+    pub workers: WorkerSettings,
 }
 
 impl Config {
@@ -89,7 +90,7 @@ impl Config {
             admin_token: None,
             rate_limits: LimitsMode::Off,
             open_consent: false,
-            webhooks: WorkerSettings::default(),
+            workers: WorkerSettings::default(),
         }
     }
 }
@@ -149,7 +150,7 @@ impl TryFrom<&ServeArgs> for Config {
                 RateLimits::Hubspot => LimitsMode::Hubspot,
             },
             open_consent: args.open_consent,
-            webhooks: WorkerSettings {
+            workers: WorkerSettings {
                 retry: RetryPolicy {
                     scale: check_scale(args.webhook_retry_scale)?,
                 },
@@ -193,7 +194,7 @@ mod tests {
             admin_token: Some(Secret::new("admin-very-secret")),
             rate_limits: LimitsMode::Off,
             open_consent: false,
-            webhooks: WorkerSettings::default(),
+            workers: WorkerSettings::default(),
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("very-secret"), "{shown}");

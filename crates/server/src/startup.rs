@@ -82,7 +82,7 @@ impl Application {
                 access: Access::new(Arc::clone(&store), config.rate_limits),
                 webhooks: Webhooks::new(
                     Arc::clone(&store),
-                    config.webhooks.targets == TargetPolicy::PublicOnly,
+                    config.workers.targets == TargetPolicy::PublicOnly,
                 ),
                 lists: Lists::new(Arc::clone(&store)),
                 crm: Crm::new(store),
@@ -91,7 +91,7 @@ impl Application {
                 }),
             },
             bootstrap,
-            workers: config.webhooks,
+            workers: config.workers,
         })
     }
 

@@ -73,7 +73,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         admin_token: Some(Secret::new(ADMIN_TOKEN)),
         rate_limits: LimitsMode::Off,
         open_consent: false,
-        webhooks: Default::default(),
+        workers: Default::default(),
     };
     adjust(&mut config);
     let app = Application::build(config)

@@ -649,3 +649,106 @@ async fn lists_are_a_portals_own_and_need_the_lists_scopes() {
         json!(["crm.lists.read"])
     );
 }
+
+/// Polls a list until its processing is COMPLETE (the list worker), for at
+/// most a minute.
+async fn until_complete(app: &TestApp, id: &str) -> Value {
+    for _ in 0..600 {
+        let list = app.get(&format!("/crm/v3/lists/{id}")).await.json()["list"].clone();
+        if list["processingStatus"] == "COMPLETE" {
+            return list;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("list {id} is still processing");
+}
+
+#[tokio::test]
+async fn a_list_over_a_large_portal_is_finished_in_the_background() {
+    let app = spawn().await;
+    // More contacts than a create evaluates before it answers (10,000).
+    let mut leads = 0;
+    for start in (0..12_500).step_by(100) {
+        let inputs: Vec<Value> = (start..start + 100)
+            .map(|i: usize| {
+                let stage = if i % 7 == 0 { "lead" } else { "customer" };
+                json!({"properties": {"email": format!("big{i}@x.io"), "lifecyclestage": stage}})
+            })
+            .collect();
+        leads += (start..start + 100).filter(|i| i % 7 == 0).count();
+        let reply = app
+            .post(
+                "/crm/v3/objects/contacts/batch/create",
+                json!({"inputs": inputs}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    }
+    let list = create(
+        &app,
+        json!({"name": "Big leads", "objectTypeId": "0-1", "processingType": "DYNAMIC", "filterBranch": leads_filter()}),
+    )
+    .await;
+    // The create evaluates 10,000 contacts and answers; the list worker
+    // (which may also have started) finishes it.
+    assert!(
+        ["PROCESSING", "COMPLETE"].contains(&list["processingStatus"].as_str().unwrap()),
+        "{list}"
+    );
+    let id = list["listId"].as_str().unwrap().to_string();
+    // Writes meanwhile are evaluated at once.
+    let late = app
+        .create(json!({"email": "late@x.io", "lifecyclestage": "lead"}))
+        .await;
+    let done = until_complete(&app, &id).await;
+    assert_eq!(done["size"], leads as i64 + 1);
+    let page = app
+        .get(&format!(
+            "/crm/v3/lists/{id}/memberships?limit=250&before=99999999999999-999999"
+        ))
+        .await
+        .json();
+    assert_eq!(page["results"][0]["recordId"], late.as_str());
+}
+
+#[tokio::test]
+async fn rolling_date_ranges_are_evaluated_again_on_a_schedule() {
+    let app = crate::helpers::spawn_with(|config| {
+        config.workers.list_refresh = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let reply = app
+        .post(
+            "/crm/v3/properties/contacts",
+            json!({"name": "renewal", "label": "Renewal", "type": "datetime", "fieldType": "date", "groupName": "contactinformation"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    // Renewals in the last day: a renewal two seconds from now is not one
+    // yet, and becomes one as time passes, with no write.
+    let filter = json!({"filterBranchType": "OR", "filters": [], "filterBranches": [{"filterBranchType": "AND", "filterBranches": [], "filters": [
+        {"filterType": "PROPERTY", "property": "renewal", "operation": {"operationType": "ROLLING_DATE_RANGE", "operator": "IS_LESS_THAN_X_DAYS_AGO", "numberOfDays": 1}}
+    ]}]});
+    let list = create(
+        &app,
+        json!({"name": "Renewed", "objectTypeId": "0-1", "processingType": "DYNAMIC", "filterBranch": filter}),
+    )
+    .await;
+    let id = list["listId"].as_str().unwrap().to_string();
+    let soon = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 2_000;
+    let a = app
+        .create(json!({"email": "r@x.io", "renewal": soon.to_string()}))
+        .await;
+    assert!(member_ids(&app, &id).await.is_empty());
+    for _ in 0..100 {
+        if member_ids(&app, &id).await == [a.clone()] {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the rolling list never took the contact in");
+}

@@ -449,7 +449,7 @@ async fn an_app_has_at_most_1000_subscriptions() {
 #[tokio::test]
 async fn public_targets_only_refuses_private_addresses() {
     let app = spawn_with(|config| {
-        config.webhooks.targets = spoke::workers::TargetPolicy::PublicOnly;
+        config.workers.targets = spoke::workers::TargetPolicy::PublicOnly;
     })
     .await;
     let hooks = hook_app(&app).await;

@@ -17,7 +17,7 @@ const WITHIN: Duration = Duration::from_secs(20);
 /// A server whose retries take milliseconds, an app installed in its
 /// default portal, and a receiver the app's settings point at.
 async fn setup(max: i64) -> (TestApp, HookApp, Receiver) {
-    let app = spawn_with(|config| config.webhooks.retry.scale = 0.001).await;
+    let app = spawn_with(|config| config.workers.retry.scale = 0.001).await;
     let hooks = hook_app(&app).await;
     let receiver = Receiver::start().await;
     hooks.configure(&app, &receiver.url, max).await;
@@ -372,7 +372,7 @@ async fn a_receiver_that_hangs_past_5_seconds_is_retried() {
 
 #[tokio::test]
 async fn a_delivery_gives_up_after_ten_retries() {
-    let app = spawn_with(|config| config.webhooks.retry.scale = 0.0001).await;
+    let app = spawn_with(|config| config.workers.retry.scale = 0.0001).await;
     let hooks = hook_app(&app).await;
     let receiver = Receiver::start().await;
     hooks.configure(&app, &receiver.url, 10).await;
@@ -530,8 +530,8 @@ async fn paused_subscriptions_and_uninstalled_portals_get_nothing() {
 #[tokio::test]
 async fn finished_deliveries_are_pruned_after_the_retention_period() {
     let app = spawn_with(|config| {
-        config.webhooks.retry.scale = 0.001;
-        config.webhooks.retention = Duration::from_secs(1);
+        config.workers.retry.scale = 0.001;
+        config.workers.retention = Duration::from_secs(1);
     })
     .await;
     let hooks = hook_app(&app).await;

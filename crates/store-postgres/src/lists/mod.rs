@@ -416,14 +416,16 @@ impl ListStore for PostgresStore {
                     )
                     .await
             }
-            None => client
-                .query(
-                    &format!(
+            None => {
+                client
+                    .query(
+                        &format!(
                         "SELECT {LIST_COLUMNS} FROM lists l WHERE l.portal_id = $1 ORDER BY l.id"
                     ),
-                    &[&portal.0],
-                )
-                .await,
+                        &[&portal.0],
+                    )
+                    .await
+            }
         }
         .map_err(db)?;
         rows.iter()
