@@ -671,11 +671,17 @@ async fn a_list_over_a_large_portal_is_finished_in_the_background() {
     for start in (0..12_500).step_by(100) {
         let inputs: Vec<Value> = (start..start + 100)
             .map(|i: usize| {
-                let stage = if i % 7 == 0 { "lead" } else { "customer" };
+                let stage = if i.is_multiple_of(7) {
+                    "lead"
+                } else {
+                    "customer"
+                };
                 json!({"properties": {"email": format!("big{i}@x.io"), "lifecyclestage": stage}})
             })
             .collect();
-        leads += (start..start + 100).filter(|i| i % 7 == 0).count();
+        leads += (start..start + 100)
+            .filter(|i: &usize| i.is_multiple_of(7))
+            .count();
         let reply = app
             .post(
                 "/crm/v3/objects/contacts/batch/create",
