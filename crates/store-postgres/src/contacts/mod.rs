@@ -9,7 +9,7 @@ pub(crate) mod persist;
 pub(crate) mod row;
 mod snapshot;
 
-pub(crate) use row::{decode, COLUMNS};
+pub(crate) use row::{decode, parse_kind, COLUMNS};
 
 use crate::db::{client, db, retrying};
 use crate::readers::Reader;
@@ -21,7 +21,7 @@ use spoke_domain::contact::plan::{
     ArchivePlanner, BatchPlanner, GdprPlanner, IdBlock, MergePlanner, Planner,
 };
 use spoke_domain::contact::{
-    newest_archived_holding, properties_holding, ChangeKind, ChangeSource, Contact, ContactLookup,
+    newest_archived_holding, properties_holding, ChangeSource, Contact, ContactLookup,
     ContactState, RecordedChange, StoredContact,
 };
 use spoke_domain::ids::{ContactId, PortalId};
@@ -32,7 +32,7 @@ use spoke_domain::store::{
     OpOutcome, PropertyStore, RecentQuery,
 };
 use spoke_domain::time::Timestamp;
-use spoke_domain::{Error, Result};
+use spoke_domain::Result;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio_postgres::types::Json;
@@ -95,20 +95,6 @@ async fn settle(tx: &Transaction<'_>, portal: PortalId, planner: &mut impl Plann
         planner.give(snapshot::read(tx, portal, &wanted).await?);
     }
     Ok(())
-}
-
-pub(crate) fn parse_kind(text: &str) -> Result<ChangeKind> {
-    [
-        ChangeKind::Created,
-        ChangeKind::PropertiesChanged,
-        ChangeKind::Archived,
-        ChangeKind::Restored,
-        ChangeKind::Merged,
-        ChangeKind::PrivacyDeleted,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == text)
-    .ok_or_else(|| Error::internal(format!("unknown change kind {text:?}")))
 }
 
 impl PostgresStore {

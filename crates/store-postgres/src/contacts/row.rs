@@ -1,7 +1,7 @@
 //! A contact's row as every read returns it: the columns and their decoding.
 
 use crate::db::db;
-use spoke_domain::contact::{Contact, ContactState, StoredContact};
+use spoke_domain::contact::{ChangeKind, Contact, ContactState, StoredContact};
 use spoke_domain::ids::ContactId;
 use spoke_domain::time::Timestamp;
 use spoke_domain::{Error, Result};
@@ -39,4 +39,19 @@ pub(crate) fn decode(row: &Row) -> Result<StoredContact> {
             .ok_or_else(|| Error::internal(format!("contact {id} has unknown state {state}")))?,
         merged_into: row.try_get::<_, Option<i64>>(6).map_err(db)?.map(ContactId),
     })
+}
+
+/// A recorded change's kind, from the name stores keep.
+pub(crate) fn parse_kind(text: &str) -> Result<ChangeKind> {
+    [
+        ChangeKind::Created,
+        ChangeKind::PropertiesChanged,
+        ChangeKind::Archived,
+        ChangeKind::Restored,
+        ChangeKind::Merged,
+        ChangeKind::PrivacyDeleted,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == text)
+    .ok_or_else(|| Error::internal(format!("unknown change kind {text:?}")))
 }

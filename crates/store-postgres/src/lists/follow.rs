@@ -124,7 +124,7 @@ pub(crate) async fn changes_of(
         out.entry(ContactId(row.get(0)))
             .or_default()
             .push(RecordedChange {
-                kind: crate::contacts::parse_kind(row.get(1))?,
+                kind: crate::contacts::row::parse_kind(row.get(1))?,
                 at: Timestamp::from_stored(row.get(2)),
                 source: ChangeSource {
                     source_type: row.get(3),

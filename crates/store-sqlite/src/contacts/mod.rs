@@ -3,18 +3,25 @@
 //! ([`spoke_domain::contact::plan`]); this module reads what they ask for
 //! ([`snapshot`]) and persists what they decide ([`persist`]).
 
+pub(crate) mod changes;
 mod persist;
+pub(crate) mod row;
 mod snapshot;
+
+pub(crate) use changes::{parse_kind, read_changes};
+pub(crate) use row::{
+    contact_columns, decode, key, key_range, read_row, row_by_id, timestamp, MAX_CONTACT_ID,
+};
 
 use crate::{internal, SqliteStore};
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension, Row as SqlRow, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use spoke_domain::contact::plan::{
     ArchivePlanner, BatchPlanner, Changes, GdprPlanner, Holder, IdBlock, MergePlanner, Planner,
 };
 use spoke_domain::contact::{
-    newest_archived_holding, properties_holding, ChangeKind, ChangeSource, Contact, ContactLookup,
-    ContactState, RecordedChange, StoredContact,
+    newest_archived_holding, properties_holding, Contact, ContactLookup, ContactState,
+    RecordedChange, StoredContact,
 };
 use spoke_domain::ids::{ContactId, PortalId};
 use spoke_domain::search::{SearchHits, SearchRequest};
@@ -25,85 +32,6 @@ use spoke_domain::store::{
 use spoke_domain::time::Timestamp;
 use spoke_domain::Result;
 use std::collections::HashMap;
-
-/// Contact ids stay below 2^32 (the in-memory search index holds 32-bit
-/// ids), and a row's key is `portal_id * 2^40 + id`.
-const CONTACT_ID_BITS: u32 = 40;
-pub(crate) const MAX_CONTACT_ID: i64 = u32::MAX as i64;
-
-/// The rowid of a contact.
-pub(crate) fn key(portal: PortalId, id: ContactId) -> i64 {
-    (portal.0 << CONTACT_ID_BITS) | (id.0 & ((1 << CONTACT_ID_BITS) - 1))
-}
-
-/// Keys of the portal's contacts from id `from` on.
-pub(crate) fn key_range(portal: PortalId, from: ContactId) -> (i64, i64) {
-    (key(portal, from), key(portal, ContactId(MAX_CONTACT_ID)))
-}
-
-pub(crate) fn timestamp(millis: i64) -> Timestamp {
-    Timestamp::from_stored(millis)
-}
-
-/// Columns read by [`read_row`]. A macro so that queries are string
-/// constants: the statement cache is keyed by the SQL text.
-macro_rules! contact_columns {
-    () => {
-        "id, properties, created_at, updated_at, archived_at, state, merged_into"
-    };
-}
-pub(crate) use contact_columns;
-
-type RawRow = (i64, String, i64, i64, Option<i64>, i64, Option<i64>);
-
-pub(crate) fn read_row(row: &SqlRow<'_>) -> rusqlite::Result<RawRow> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-    ))
-}
-
-pub(crate) fn decode(raw: RawRow) -> Result<StoredContact> {
-    let (id, json, created, updated, archived, state, merged_into) = raw;
-    Ok(StoredContact {
-        contact: Contact {
-            id: ContactId(id),
-            properties: serde_json::from_str(&json).map_err(internal)?,
-            created_at: timestamp(created),
-            updated_at: timestamp(updated),
-            archived_at: archived.map(timestamp),
-        },
-        state: ContactState::from_code(state)
-            .ok_or_else(|| internal(format!("contact {id} has unknown state {state}")))?,
-        merged_into: merged_into.map(ContactId),
-    })
-}
-
-/// The row of an id, in any state.
-pub(crate) fn row_by_id(
-    conn: &Connection,
-    portal: PortalId,
-    id: ContactId,
-) -> Result<Option<StoredContact>> {
-    const SQL: &str = concat!(
-        "SELECT ",
-        contact_columns!(),
-        " FROM contacts WHERE key = ?1"
-    );
-    if id.0 < 1 || id.0 > MAX_CONTACT_ID {
-        return Ok(None);
-    }
-    let raw = conn
-        .prepare_cached(SQL)
-        .and_then(|mut stmt| stmt.query_row([key(portal, id)], read_row).optional())
-        .map_err(internal)?;
-    raw.map(decode).transpose()
-}
 
 /// The row an id names now: its own, or that of the contact it was merged
 /// into (merges re-point earlier merges, so one step suffices).
@@ -154,61 +82,6 @@ fn contact_in_state(
     Ok(resolve(conn, portal, id)?
         .filter(|row| row.state == state_of(archived))
         .map(|row| row.contact))
-}
-
-pub(crate) fn parse_kind(text: &str) -> Result<ChangeKind> {
-    [
-        ChangeKind::Created,
-        ChangeKind::PropertiesChanged,
-        ChangeKind::Archived,
-        ChangeKind::Restored,
-        ChangeKind::Merged,
-        ChangeKind::PrivacyDeleted,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == text)
-    .ok_or_else(|| internal(format!("unknown change kind {text:?}")))
-}
-
-/// A contact's recorded changes, oldest first.
-pub(crate) fn read_changes(
-    conn: &Connection,
-    portal: PortalId,
-    id: ContactId,
-) -> Result<Vec<RecordedChange>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT kind, occurred_at, source_type, source_id, source_label,
-                    updated_by_user_id, changed_values
-             FROM contact_changes WHERE portal_id = ?1 AND contact_id = ?2 ORDER BY id",
-        )
-        .map_err(internal)?;
-    let rows = stmt
-        .query_map(params![portal.0, id.0], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                ChangeSource {
-                    source_type: r.get(2)?,
-                    source_id: r.get(3)?,
-                    source_label: r.get(4)?,
-                    updated_by_user_id: r.get(5)?,
-                },
-                r.get::<_, String>(6)?,
-            ))
-        })
-        .map_err(internal)?;
-    let mut changes = Vec::new();
-    for row in rows {
-        let (kind, at, source, json) = row.map_err(internal)?;
-        changes.push(RecordedChange {
-            kind: parse_kind(&kind)?,
-            at: timestamp(at),
-            source,
-            values: serde_json::from_str(&json).map_err(internal)?,
-        });
-    }
-    Ok(changes)
 }
 
 /// Reads what a planner asks for until it asks for nothing more.

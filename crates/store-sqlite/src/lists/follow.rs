@@ -2,7 +2,8 @@
 //! domain decides ([`follow`]), this module reads what it needs and writes
 //! what it decided.
 
-use crate::contacts::{read_changes, row_by_id};
+use crate::contacts::changes::read_changes;
+use crate::contacts::row::row_by_id;
 use crate::internal;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use spoke_domain::contact::plan::Changes;
