@@ -66,7 +66,10 @@ pub fn membership_update(update: &MembershipUpdate) -> Value {
     json!({
         "recordsIdsAdded": ids(&update.added),
         "recordIdsRemoved": ids(&update.removed),
-        "recordIdsMissing": ids(&update.missing),
+        "recordIdsMissing": ids(&update.missing)
+            .into_iter()
+            .chain(update.unreadable.iter().cloned())
+            .collect::<Vec<_>>(),
     })
 }
 

@@ -173,6 +173,8 @@ pub struct MembershipUpdate {
     pub removed: Vec<ContactId>,
     /// Ids that name no active contact of the portal.
     pub missing: Vec<ContactId>,
+    /// Record ids that are not ids at all, as given (reported missing too).
+    pub unreadable: Vec<String>,
 }
 
 /// A folder of lists.

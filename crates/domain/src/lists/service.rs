@@ -596,12 +596,7 @@ impl Lists {
             .update_members(portal, id, &add, &remove, Timestamp::now())
             .await?;
         // Ids that are not ids name no contact: missing, never an error.
-        update.missing.extend(
-            unparsable
-                .iter()
-                .filter_map(|s| s.trim().parse::<i64>().ok())
-                .map(ContactId),
-        );
+        update.unreadable = unparsable;
         Ok(update)
     }
 

@@ -163,7 +163,7 @@ async fn static_lists_take_adds_and_removes_and_dynamic_lists_refuse_them() {
     let reply = app
         .put(
             &format!("/crm/v3/lists/{list}/memberships/add"),
-            json!([a, b, "987654"]),
+            json!([a, b, "987654", "not-an-id"]),
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
@@ -173,7 +173,10 @@ async fn static_lists_take_adds_and_removes_and_dynamic_lists_refuse_them() {
     let mut expected = vec![a.clone(), b.clone()];
     expected.sort();
     assert_eq!(added, expected);
-    assert_eq!(reply.json()["recordIdsMissing"], json!(["987654"]));
+    assert_eq!(
+        reply.json()["recordIdsMissing"],
+        json!(["987654", "not-an-id"])
+    );
     assert_eq!(reply.json()["recordIdsRemoved"], json!([]));
     let reply = app
         .put(
