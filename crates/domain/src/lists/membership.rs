@@ -83,12 +83,6 @@ pub struct Follow {
     pub carried: Option<(ContactId, Vec<ListId>)>,
 }
 
-impl Follow {
-    pub fn is_empty(&self) -> bool {
-        self.joins.is_empty() && self.leaves.is_empty() && self.carried.is_none()
-    }
-}
-
 /// Decides a contact's memberships after a write. `row` is the contact's
 /// row after the write (`None` once GDPR-deleted); `current` its lists
 /// before, each with whether the list is static (MANUAL or SNAPSHOT).
@@ -141,6 +135,32 @@ pub fn follow(
             }
             _ => {}
         }
+    }
+    out
+}
+
+/// Decides the memberships of active contacts that were not written but
+/// whose static memberships changed (a live list may name a static one in
+/// an `IN_LIST` filter): each is evaluated against every live list.
+/// `current` and `histories` as for [`follow_rows`].
+pub fn follow_active(
+    lists: &LiveLists,
+    rows: &[&StoredContact],
+    current: &HashMap<ContactId, BTreeMap<ListId, bool>>,
+    histories: &HashMap<ContactId, PropertyHistory>,
+    schema: &PropertySchema,
+    now: Timestamp,
+) -> MembershipChanges {
+    let mut out = MembershipChanges::default();
+    let (no_lists, no_history) = (BTreeMap::new(), PropertyHistory::new());
+    for row in rows.iter().filter(|r| r.is_active()) {
+        let mine = current.get(&row.id()).unwrap_or(&no_lists);
+        let history = histories.get(&row.id()).unwrap_or(&no_history);
+        let decided = follow(lists, Some(row), mine, history, schema, now);
+        out.joins
+            .extend(decided.joins.iter().map(|l| (*l, row.id())));
+        out.leaves
+            .extend(decided.leaves.iter().map(|l| (*l, row.id())));
     }
     out
 }

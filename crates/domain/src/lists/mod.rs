@@ -26,8 +26,8 @@ pub use list::{
     MembershipUpdate, NewList, ProcessingStatus, ProcessingType,
 };
 pub use membership::{
-    follow, follow_rows, histories_wanted, memberships_wanted, Follow, LiveList, LiveListCache,
-    LiveLists, LiveVersions, MembershipChanges,
+    follow, follow_active, follow_rows, histories_wanted, memberships_wanted, Follow, LiveList,
+    LiveListCache, LiveLists, LiveVersions, MembershipChanges,
 };
 pub use service::Lists;
 pub use store::{ContactMembership, ListStore};

@@ -11,8 +11,8 @@ use deadpool_postgres::{GenericClient, Transaction};
 use follow::{add_sizes, histories_of, reprocess_dependents, write_memberships};
 use spoke_domain::ids::{ContactId, ListId, PortalId};
 use spoke_domain::lists::{
-    matches, ContactList, ContactMembership, FilterBranch, Folder, ListChange, ListStore,
-    MemberOrder, MemberPage, Membership, MembershipUpdate, NewList, ProcessingStatus,
+    follow_active, matches, ContactList, ContactMembership, FilterBranch, Folder, ListChange,
+    ListStore, MemberOrder, MemberPage, Membership, MembershipUpdate, NewList, ProcessingStatus,
     ProcessingType, Subject, ValueCache,
 };
 use spoke_domain::store::PropertyStore;
@@ -212,17 +212,8 @@ impl PostgresStore {
             let refs: Vec<_> = rows.iter().filter(|r| r.is_active()).collect();
             let histories = histories_of(&tx, portal, &refs, lists.history_properties()).await?;
             let now = Timestamp::now();
-            let (mut joins, mut leaves) = (Vec::new(), Vec::new());
-            for row in refs {
-                let mine = current.get(&row.id()).cloned().unwrap_or_default();
-                let empty = Default::default();
-                let history = histories.get(&row.id()).unwrap_or(&empty);
-                let decided =
-                    spoke_domain::lists::follow(&lists, Some(row), &mine, history, &schema, now);
-                joins.extend(decided.joins.iter().map(|l| (*l, row.id())));
-                leaves.extend(decided.leaves.iter().map(|l| (*l, row.id())));
-            }
-            write_memberships(&tx, portal, &joins, &leaves, now).await?;
+            let decided = follow_active(&lists, &refs, &current, &histories, &schema, now);
+            write_memberships(&tx, portal, &decided.joins, &decided.leaves, now).await?;
         }
         tx.commit().await.map_err(db)?;
         update.missing.sort();

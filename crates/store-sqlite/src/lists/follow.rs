@@ -10,8 +10,8 @@ use spoke_domain::contact::plan::Changes;
 use spoke_domain::contact::{property_history, PropertyHistory, StoredContact};
 use spoke_domain::ids::{ContactId, ListId, PortalId};
 use spoke_domain::lists::{
-    follow, follow_rows, histories_wanted, memberships_wanted, FilterBranch, LiveList,
-    LiveListCache, LiveLists, LiveVersions,
+    follow_active, follow_rows, histories_wanted, memberships_wanted, FilterBranch, LiveList,
+    LiveListCache, LiveLists, LiveVersions, MembershipChanges,
 };
 use spoke_domain::property::PropertySchema;
 use spoke_domain::time::Timestamp;
@@ -197,13 +197,24 @@ pub(crate) fn follow_writes(
     let now = Timestamp::now();
     let decided = follow_rows(&lists, changes, current, &histories, schema, now);
     let mut sizes = SizeChanges::default();
+    write_changes(tx, portal, decided, now, &mut sizes)?;
+    sizes.apply(tx, portal)
+}
+
+/// Writes the memberships decided, counting them in `sizes`.
+fn write_changes(
+    tx: &Transaction<'_>,
+    portal: PortalId,
+    decided: MembershipChanges,
+    at: Timestamp,
+    sizes: &mut SizeChanges,
+) -> Result<()> {
     for (list, contact) in decided.leaves {
         if leave(tx, portal, list, contact)? {
             sizes.add(list, -1);
         }
     }
-    join_many(tx, portal, decided.joins, now, &mut sizes)?;
-    sizes.apply(tx, portal)
+    join_many(tx, portal, decided.joins, at, sizes)
 }
 
 /// Most rows of one multi-row insert of memberships; smaller statements
@@ -255,33 +266,6 @@ fn join_many(
     Ok(())
 }
 
-/// Evaluates the live lists for one active contact and writes the result.
-#[allow(clippy::too_many_arguments)]
-fn apply(
-    tx: &Transaction<'_>,
-    portal: PortalId,
-    lists: &LiveLists,
-    row: &StoredContact,
-    current: &BTreeMap<ListId, bool>,
-    history: &PropertyHistory,
-    schema: &PropertySchema,
-    now: Timestamp,
-    sizes: &mut SizeChanges,
-) -> Result<()> {
-    let decided = follow(lists, Some(row), current, history, schema, now);
-    for list in decided.joins {
-        if join(tx, portal, list, row.id(), now)? {
-            sizes.add(list, 1);
-        }
-    }
-    for list in decided.leaves {
-        if leave(tx, portal, list, row.id())? {
-            sizes.add(list, -1);
-        }
-    }
-    Ok(())
-}
-
 /// Lets the live lists follow contacts whose static memberships a call
 /// changed (a live list may name a static one in an `IN_LIST` filter).
 pub(crate) fn follow_contacts(
@@ -296,34 +280,31 @@ pub(crate) fn follow_contacts(
     if lists.is_empty() {
         return Ok(());
     }
-    let now = Timestamp::now();
+    let mut rows = Vec::new();
+    let (mut current, mut histories) = (HashMap::new(), HashMap::new());
     for id in contacts {
         let Some(row) = row_by_id(tx, portal, *id)?.filter(|r| r.is_active()) else {
             continue;
         };
-        let current = memberships_of(tx, portal, *id)?;
-        let history = history_for(tx, portal, &row, lists.history_properties())?;
-        apply(
-            tx, portal, &lists, &row, &current, &history, schema, now, sizes,
-        )?;
+        current.insert(*id, memberships_of(tx, portal, *id)?);
+        histories.insert(
+            *id,
+            history_for(tx, portal, &row, lists.history_properties())?,
+        );
+        rows.push(row);
     }
-    Ok(())
+    let refs: Vec<&StoredContact> = rows.iter().collect();
+    let now = Timestamp::now();
+    let decided = follow_active(&lists, &refs, &current, &histories, schema, now);
+    write_changes(tx, portal, decided, now, sizes)
 }
 
-/// Whether the list exists, live, in the portal: (processing type, status).
-pub(crate) fn list_kind(
-    conn: &Connection,
-    portal: PortalId,
-    list: ListId,
-) -> Result<Option<(String, String)>> {
+/// Whether the list exists, live, in the portal.
+pub(crate) fn list_exists(conn: &Connection, portal: PortalId, list: ListId) -> Result<bool> {
     conn.prepare_cached(
-        "SELECT processing_type, processing_status FROM lists
-         WHERE portal_id = ?1 AND id = ?2 AND deleted_at IS NULL",
+        "SELECT 1 FROM lists WHERE portal_id = ?1 AND id = ?2 AND deleted_at IS NULL",
     )
-    .and_then(|mut stmt| {
-        stmt.query_row(params![portal.0, list.0], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-    })
+    .and_then(|mut stmt| stmt.exists(params![portal.0, list.0]))
     .map_err(internal)
 }
 

@@ -9,7 +9,7 @@ use crate::contacts::{
 use crate::{internal, SqliteStore};
 use async_trait::async_trait;
 use follow::{
-    follow_contacts, history_for, join, leave, list_kind, reprocess_dependents, SizeChanges,
+    follow_contacts, history_for, join, leave, list_exists, reprocess_dependents, SizeChanges,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use spoke_domain::contact::StoredContact;
@@ -373,7 +373,9 @@ impl ListStore for SqliteStore {
         let (add, remove) = (add.to_vec(), remove.to_vec());
         self.connections()
             .write(move |tx| {
-                list_kind(tx, portal, list)?.ok_or_else(|| not_found(list))?;
+                if !list_exists(tx, portal, list)? {
+                    return Err(not_found(list));
+                }
                 let mut update = MembershipUpdate::default();
                 let mut sizes = SizeChanges::default();
                 let mut seen = BTreeSet::new();
@@ -429,7 +431,9 @@ impl ListStore for SqliteStore {
         let cache = self.live_lists();
         self.connections()
             .write(move |tx| {
-                list_kind(tx, portal, into)?.ok_or_else(|| not_found(into))?;
+                if !list_exists(tx, portal, into)? {
+                    return Err(not_found(into));
+                }
                 let added = tx
                     .prepare_cached(
                         "INSERT OR IGNORE INTO list_memberships (portal_id, list_id, contact_id, added_at)
@@ -453,7 +457,9 @@ impl ListStore for SqliteStore {
         let cache = self.live_lists();
         self.connections()
             .write(move |tx| {
-                list_kind(tx, portal, list)?.ok_or_else(|| not_found(list))?;
+                if !list_exists(tx, portal, list)? {
+                    return Err(not_found(list));
+                }
                 let removed = tx
                     .prepare_cached(
                         "DELETE FROM list_memberships WHERE portal_id = ?1 AND list_id = ?2",
