@@ -3,9 +3,10 @@
 //! evaluated for a new list, so membership has one meaning.
 
 use super::filters::{
-    BranchType, Check, Comparison, FilterBranch, FilterTest, OptionMatch, PropertyTest, Rolling,
-    TextMatch, When,
+    BranchType, Check, Comparative, Comparison, FilterBranch, FilterTest, OptionMatch,
+    PropertyTest, Rolling, TextMatch, When,
 };
+use super::time_points::{Bound, TimePoint};
 use crate::contact::{Contact, PropertyHistory};
 use crate::ids::ListId;
 use crate::property::{PropertySchema, PropertyType};
@@ -123,6 +124,12 @@ fn property_passes(
                     .is_some_and(|at| (now.millis() - at.millis()) as f64 <= *days as f64 * DAY_MS);
                 within == t.wanted
             }
+            Check::Time { .. } | Check::Compare { .. } => {
+                if schema.get(&t.property).is_none() {
+                    return missing();
+                }
+                relational_passes(t, subject, schema, now)
+            }
             check => subject.values.with(
                 &t.property,
                 || {
@@ -176,7 +183,7 @@ fn current_entries(
 
 /// Whether one value (as its entries) passes a check.
 fn passes(check: &Check, e: &Entries, now: Timestamp) -> bool {
-    let now = now.millis() as f64;
+    let now_ms = now.millis() as f64;
     match check {
         Check::Known => true,
         Check::Text(m, values) => e.texts.iter().any(|text| {
@@ -219,13 +226,201 @@ fn passes(check: &Check, e: &Entries, now: Timestamp) -> bool {
         Check::Rolling(r, days) => {
             let span = *days as f64 * DAY_MS;
             e.numbers.iter().any(|x| match r {
-                Rolling::LessThanDaysAgo => now - span <= *x && *x <= now,
-                Rolling::MoreThanDaysAgo => *x < now - span,
-                Rolling::LessThanDaysFromNow => now <= *x && *x <= now + span,
-                Rolling::MoreThanDaysFromNow => *x > now + span,
+                Rolling::LessThanDaysAgo => now_ms - span <= *x && *x <= now_ms,
+                Rolling::MoreThanDaysAgo => *x < now_ms - span,
+                Rolling::LessThanDaysFromNow => now_ms <= *x && *x <= now_ms + span,
+                Rolling::MoreThanDaysFromNow => *x > now_ms + span,
             })
         }
-        // Read from the history, not from a value (see `property_passes`).
-        Check::UpdatedWithinDays(_) => false,
+        Check::Calendar(window) => window.window(now).is_some_and(|(start, end)| {
+            e.numbers
+                .iter()
+                .any(|x| *x >= start as f64 && *x < end as f64)
+        }),
+        // Read from the history or another property, not from one value
+        // (see `property_passes`).
+        Check::UpdatedWithinDays(_) | Check::Time { .. } | Check::Compare { .. } => false,
     }
+}
+
+/// When `property` was last set: from the history (newest first), or the
+/// contact's own times for `createdate` and `lastmodifieddate`.
+fn updated_at(subject: &Subject<'_>, property: &str) -> Option<f64> {
+    match property {
+        "createdate" => Some(subject.contact.created_at.millis() as f64),
+        "lastmodifieddate" => Some(subject.contact.updated_at.millis() as f64),
+        _ => subject
+            .history
+            .get(property)
+            .and_then(|v| v.first())
+            .map(|v| v.timestamp.millis() as f64),
+    }
+}
+
+/// A property's current value as entries (`None`: no value, or no such
+/// property).
+fn entries_of(subject: &Subject<'_>, schema: &PropertySchema, property: &str) -> Option<Entries> {
+    let def = schema.get(property)?;
+    let property_type = if property == "hs_object_id" {
+        PropertyType::Number
+    } else {
+        def.property_type
+    };
+    current_entries(property, property_type, subject.contact)
+}
+
+/// Where a time point is for this contact (`None`: it names a property
+/// the contact has no value of).
+fn point_at(
+    point: &TimePoint,
+    subject: &Subject<'_>,
+    schema: &PropertySchema,
+    now: Timestamp,
+) -> Option<f64> {
+    match point {
+        TimePoint::Property {
+            property,
+            updated_at: true,
+        } => updated_at(subject, property),
+        TimePoint::Property { property, .. } => entries_of(subject, schema, property)?
+            .numbers
+            .first()
+            .copied(),
+        point => point.at(now).map(|ms| ms as f64),
+    }
+}
+
+fn within(
+    x: f64,
+    low: &Option<Bound>,
+    high: &Option<Bound>,
+    subject: &Subject<'_>,
+    schema: &PropertySchema,
+    now: Timestamp,
+) -> Option<bool> {
+    let above = match low {
+        None => true,
+        Some(b) => {
+            let at = point_at(&b.point, subject, schema, now)?;
+            if b.inclusive {
+                x >= at
+            } else {
+                x > at
+            }
+        }
+    };
+    let below = match high {
+        None => true,
+        Some(b) => {
+            let at = point_at(&b.point, subject, schema, now)?;
+            if b.inclusive {
+                x <= at
+            } else {
+                x < at
+            }
+        }
+    };
+    Some(above && below)
+}
+
+/// `TIME_POINT`, `TIME_RANGED` and `COMPARATIVE_*` filters, which read
+/// more than the property's own value. A contact without a value gets
+/// `includeObjectsWithNoValueSet`; a point or comparison that cannot be
+/// made (the other property has no value and no default) fails.
+fn relational_passes(
+    t: &PropertyTest,
+    subject: &Subject<'_>,
+    schema: &PropertySchema,
+    now: Timestamp,
+) -> bool {
+    let outcome = match &t.check {
+        Check::Time {
+            updated_at: true,
+            low,
+            high,
+        } => match updated_at(subject, &t.property) {
+            None => return t.include_no_value,
+            Some(x) => within(x, low, high, subject, schema, now),
+        },
+        Check::Time { low, high, .. } => {
+            let Some(own) = entries_of(subject, schema, &t.property) else {
+                return t.include_no_value;
+            };
+            own.numbers
+                .iter()
+                .map(|x| within(*x, low, high, subject, schema, now))
+                .try_fold(false, |any, r| r.map(|r| any || r))
+        }
+        Check::Compare {
+            other,
+            how: how @ (Comparative::UpdatedBefore | Comparative::UpdatedAfter),
+            default,
+        } => match updated_at(subject, &t.property) {
+            None => return t.include_no_value,
+            Some(x) => updated_at(subject, other)
+                .or_else(|| default.as_deref().and_then(time_of_text))
+                .map(|y| {
+                    if *how == Comparative::UpdatedBefore {
+                        x < y
+                    } else {
+                        x > y
+                    }
+                }),
+        },
+        Check::Compare {
+            other,
+            how: Comparative::Text(m),
+            default,
+        } => {
+            let Some(own) = entries_of(subject, schema, &t.property) else {
+                return t.include_no_value;
+            };
+            let theirs = entries_of(subject, schema, other)
+                .map(|e| e.texts)
+                .or_else(|| default.as_ref().map(|d| vec![d.to_lowercase()]));
+            theirs.map(|theirs| {
+                own.texts.iter().any(|a| {
+                    theirs.iter().any(|b| match m {
+                        TextMatch::Equals => a == b,
+                        TextMatch::Contains => a.contains(b.as_str()),
+                        TextMatch::StartsWith => a.starts_with(b.as_str()),
+                        TextMatch::EndsWith => a.ends_with(b.as_str()),
+                    })
+                })
+            })
+        }
+        Check::Compare {
+            other,
+            how,
+            default,
+        } => {
+            let Some(own) = entries_of(subject, schema, &t.property) else {
+                return t.include_no_value;
+            };
+            let theirs = entries_of(subject, schema, other)
+                .and_then(|e| e.numbers.first().copied())
+                .or_else(|| default.as_deref().and_then(time_of_text));
+            theirs.map(|y| {
+                own.numbers.iter().any(|x| {
+                    if *how == Comparative::Before {
+                        *x < y
+                    } else {
+                        *x > y
+                    }
+                })
+            })
+        }
+        _ => None,
+    };
+    outcome.is_some_and(|passed| passed == t.wanted)
+}
+
+/// A default comparison value as ms: milliseconds, an ISO date or datetime.
+fn time_of_text(text: &str) -> Option<f64> {
+    let text = text.trim();
+    text.parse::<i64>()
+        .ok()
+        .or_else(|| Timestamp::parse_iso(text).map(Timestamp::millis))
+        .or_else(|| crate::time::parse_date(text).map(|d| Timestamp::from_date(d).millis()))
+        .map(|ms| ms as f64)
 }

@@ -8,6 +8,7 @@
 //! refused with a 400 that names it: a list that silently ignored part of
 //! its definition would hold the wrong contacts.
 
+use super::time_points::{date_property, month_number, Bound, CalendarWindow, TimePoint};
 use crate::error::{Error, Result};
 use crate::ids::ListId;
 use crate::property::{PropertySchema, PropertyType};
@@ -65,7 +66,7 @@ pub struct ListFilter {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FilterTest {
-    Property(PropertyTest),
+    Property(Box<PropertyTest>),
     /// Membership of another list of the portal (`NOT_IN_LIST` negates).
     InList {
         list: ListId,
@@ -121,6 +122,40 @@ pub enum Check {
     Rolling(Rolling, i64),
     /// The property was last set within the last days (history).
     UpdatedWithinDays(i64),
+    /// A date or datetime (or, with `updated_at`, when the property was
+    /// last set) after `low` and before `high` (`TIME_POINT`,
+    /// `TIME_RANGED`).
+    Time {
+        updated_at: bool,
+        low: Option<Bound>,
+        high: Option<Bound>,
+    },
+    /// A date or datetime within a calendar window around now.
+    Calendar(CalendarWindow),
+    /// Compared with another property of the same contact
+    /// (`COMPARATIVE_DATE`, `COMPARATIVE_STRING`,
+    /// `COMPARATIVE_PROPERTY_UPDATED`); `default` stands in when the other
+    /// property has no value.
+    Compare {
+        other: String,
+        how: Comparative,
+        default: Option<String>,
+    },
+}
+
+/// How a property is compared with another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparative {
+    /// Its date is before the other's.
+    Before,
+    /// Its date is after the other's.
+    After,
+    /// Its text against the other's (case-insensitive).
+    Text(TextMatch),
+    /// It was last set before the other was.
+    UpdatedBefore,
+    /// It was last set after the other was.
+    UpdatedAfter,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,30 +264,62 @@ impl FilterBranch {
 
     /// The properties whose history some filter reads.
     pub fn history_properties(&self) -> BTreeSet<String> {
-        self.all_filters()
-            .into_iter()
-            .filter_map(|f| match &f.test {
-                FilterTest::Property(t)
-                    if t.when != When::Now || matches!(t.check, Check::UpdatedWithinDays(_)) =>
-                {
-                    Some(t.property.clone())
+        let mut out = BTreeSet::new();
+        for f in self.all_filters() {
+            let FilterTest::Property(t) = &f.test else {
+                continue;
+            };
+            if t.when != When::Now {
+                out.insert(t.property.clone());
+            }
+            match &t.check {
+                Check::UpdatedWithinDays(_) => {
+                    out.insert(t.property.clone());
                 }
-                _ => None,
-            })
-            .collect()
+                Check::Time {
+                    updated_at,
+                    low,
+                    high,
+                } => {
+                    if *updated_at {
+                        out.insert(t.property.clone());
+                    }
+                    for bound in low.iter().chain(high) {
+                        if let TimePoint::Property {
+                            property,
+                            updated_at: true,
+                        } = &bound.point
+                        {
+                            out.insert(property.clone());
+                        }
+                    }
+                }
+                Check::Compare {
+                    other,
+                    how: Comparative::UpdatedBefore | Comparative::UpdatedAfter,
+                    ..
+                } => {
+                    out.insert(t.property.clone());
+                    out.insert(other.clone());
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Whether some filter depends on the time of evaluation (rolling
     /// ranges): such lists are re-evaluated on a schedule.
     pub fn relative_to_now(&self) -> bool {
-        self.all_filters().into_iter().any(|f| {
-            matches!(
-                &f.test,
-                FilterTest::Property(PropertyTest {
-                    check: Check::Rolling(..) | Check::UpdatedWithinDays(_),
-                    ..
-                })
-            )
+        self.all_filters().into_iter().any(|f| match &f.test {
+            FilterTest::Property(t) => match &t.check {
+                Check::Rolling(..) | Check::UpdatedWithinDays(_) | Check::Calendar(_) => true,
+                Check::Time { low, high, .. } => {
+                    low.iter().chain(high).any(|b| b.point.relative_to_now())
+                }
+                _ => false,
+            },
+            _ => false,
         })
     }
 }
@@ -333,7 +400,7 @@ fn parse_filter(value: &Value, schema: Option<&PropertySchema>) -> Result<ListFi
         .and_then(Value::as_str)
         .ok_or_else(|| invalid("A filter needs a filterType."))?;
     let test = match kind {
-        "PROPERTY" => FilterTest::Property(parse_property_filter(object, schema)?),
+        "PROPERTY" => FilterTest::Property(Box::new(parse_property_filter(object, schema)?)),
         "IN_LIST" => {
             let list = match object.get("listId") {
                 Some(Value::String(s)) => ListId::parse(s),
@@ -616,9 +683,163 @@ fn parse_property_filter(
             };
             test(Check::UpdatedWithinDays(days), When::Now, wanted)
         }
+        "TIME_POINT" | "TIME_RANGED" => {
+            let updated_at = match op.get("propertyParser").and_then(Value::as_str) {
+                None | Some("VALUE") => false,
+                Some("UPDATED_AT") => true,
+                Some(other) => {
+                    return Err(invalid(format!(
+                        "Unknown propertyParser {other} in the filter on {property}: expected VALUE or UPDATED_AT."
+                    )))
+                }
+            };
+            if !updated_at {
+                fits(&times)?;
+            }
+            let inclusive = |key: &str, default: bool| -> Result<bool> {
+                match op.get(key).and_then(Value::as_str) {
+                    None => Ok(default),
+                    Some("INCLUSIVE") => Ok(true),
+                    Some("EXCLUSIVE") => Ok(false),
+                    Some(other) => Err(invalid(format!(
+                        "Unknown {key} {other} in the filter on {property}: expected INCLUSIVE or EXCLUSIVE."
+                    ))),
+                }
+            };
+            let point = |key: &str| -> Result<TimePoint> {
+                let value = op.get(key).ok_or_else(|| {
+                    invalid(format!("The {kind} filter on {property} needs a {key}."))
+                })?;
+                TimePoint::parse(value, property, schema)
+            };
+            let (low, high, wanted) = if kind == "TIME_POINT" {
+                let bound = Bound {
+                    point: point("timePoint")?,
+                    inclusive: inclusive("endpointBehavior", false)?,
+                };
+                match operator {
+                    "IS_AFTER" => (Some(bound), None, true),
+                    "IS_BEFORE" => (None, Some(bound), true),
+                    _ => return Err(bad_operator()),
+                }
+            } else {
+                let wanted = match operator {
+                    "IS_BETWEEN" => true,
+                    "IS_NOT_BETWEEN" => false,
+                    _ => return Err(bad_operator()),
+                };
+                let low = Bound {
+                    point: point("lowerBoundTimePoint")?,
+                    inclusive: inclusive("lowerBoundEndpointBehavior", true)?,
+                };
+                let high = Bound {
+                    point: point("upperBoundTimePoint")?,
+                    inclusive: inclusive("upperBoundEndpointBehavior", true)?,
+                };
+                (Some(low), Some(high), wanted)
+            };
+            test(
+                Check::Time {
+                    updated_at,
+                    low,
+                    high,
+                },
+                When::Now,
+                wanted,
+            )
+        }
+        "CALENDAR_DATE" => {
+            fits(&times)?;
+            test(
+                Check::Calendar(CalendarWindow::parse(op, operator, property)?),
+                When::Now,
+                true,
+            )
+        }
+        "COMPARATIVE_DATE" | "COMPARATIVE_STRING" | "COMPARATIVE_PROPERTY_UPDATED" => {
+            let other = op
+                .get("comparisonPropertyName")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "The {kind} filter on {property} needs a comparisonPropertyName."
+                    ))
+                })?;
+            let (how, wanted) = match (kind.as_str(), operator) {
+                ("COMPARATIVE_DATE", "IS_BEFORE") => (Comparative::Before, true),
+                ("COMPARATIVE_DATE", "IS_AFTER") => (Comparative::After, true),
+                ("COMPARATIVE_PROPERTY_UPDATED", "IS_BEFORE") => (Comparative::UpdatedBefore, true),
+                ("COMPARATIVE_PROPERTY_UPDATED", "IS_AFTER") => (Comparative::UpdatedAfter, true),
+                ("COMPARATIVE_STRING", "IS_EQUAL_TO") => {
+                    (Comparative::Text(TextMatch::Equals), true)
+                }
+                ("COMPARATIVE_STRING", "IS_NOT_EQUAL_TO") => {
+                    (Comparative::Text(TextMatch::Equals), false)
+                }
+                ("COMPARATIVE_STRING", "CONTAINS") => {
+                    (Comparative::Text(TextMatch::Contains), true)
+                }
+                ("COMPARATIVE_STRING", "DOES_NOT_CONTAIN") => {
+                    (Comparative::Text(TextMatch::Contains), false)
+                }
+                ("COMPARATIVE_STRING", "STARTS_WITH") => {
+                    (Comparative::Text(TextMatch::StartsWith), true)
+                }
+                ("COMPARATIVE_STRING", "ENDS_WITH") => {
+                    (Comparative::Text(TextMatch::EndsWith), true)
+                }
+                _ => return Err(bad_operator()),
+            };
+            match kind.as_str() {
+                "COMPARATIVE_DATE" => {
+                    fits(&times)?;
+                    if let Some(schema) = schema {
+                        date_property(schema, other)?;
+                    }
+                }
+                "COMPARATIVE_STRING" => {
+                    fits(&texts)?;
+                    if let Some(other_def) = schema.and_then(|s| s.get(other)) {
+                        if !texts.contains(&other_def.property_type) {
+                            return Err(invalid(format!(
+                                "Property {other} is of type {}: COMPARATIVE_STRING compares string properties.",
+                                other_def.property_type.as_str()
+                            )));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if let Some(schema) = schema {
+                if schema.get(other).is_none() {
+                    return Err(invalid(format!(
+                        "Property {other} does not exist for object type 0-1 (contacts)."
+                    )));
+                }
+            }
+            let default = match op.get("defaultComparisonValue") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(_) => {
+                    return Err(invalid(format!(
+                        "The defaultComparisonValue of the filter on {property} must be a string."
+                    )))
+                }
+            };
+            test(
+                Check::Compare {
+                    other: other.to_string(),
+                    how,
+                    default,
+                },
+                When::Now,
+                wanted,
+            )
+        }
         other => {
             return Err(invalid(format!(
-                "Spoke does not evaluate operation type {other}; it evaluates ALL_PROPERTY, STRING, MULTISTRING, NUMBER, NUMBER_RANGED, BOOL, ENUMERATION, DATE, DATETIME, RANGED_DATE, ROLLING_DATE_RANGE and ROLLING_PROPERTY_UPDATED."
+                "Spoke does not evaluate operation type {other}; it evaluates ALL_PROPERTY, STRING, MULTISTRING, NUMBER, NUMBER_RANGED, BOOL, ENUMERATION, DATE, DATETIME, RANGED_DATE, ROLLING_DATE_RANGE, ROLLING_PROPERTY_UPDATED, TIME_POINT, TIME_RANGED, CALENDAR_DATE, COMPARATIVE_DATE, COMPARATIVE_STRING and COMPARATIVE_PROPERTY_UPDATED."
             )))
         }
     })
@@ -706,21 +927,6 @@ fn day_of(ms: i64) -> (i64, i64) {
     (start, start + DAY_MS - 1)
 }
 
-const MONTHS: [&str; 12] = [
-    "JANUARY",
-    "FEBRUARY",
-    "MARCH",
-    "APRIL",
-    "MAY",
-    "JUNE",
-    "JULY",
-    "AUGUST",
-    "SEPTEMBER",
-    "OCTOBER",
-    "NOVEMBER",
-    "DECEMBER",
-];
-
 /// A DATE operation's `year`, `month` (a number or a month's name) and
 /// `day`, as the first and last millisecond of that UTC day.
 fn date_operand(op: &Map<String, Value>, property: &str) -> Result<(i64, i64)> {
@@ -730,17 +936,7 @@ fn date_operand(op: &Map<String, Value>, property: &str) -> Result<(i64, i64)> {
         ))
     };
     let year = op.get("year").and_then(Value::as_i64).ok_or_else(bad)?;
-    let month = match op.get("month") {
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(Value::String(s)) => s.parse::<i64>().ok().or_else(|| {
-            MONTHS
-                .iter()
-                .position(|m| m.eq_ignore_ascii_case(s))
-                .map(|i| i as i64 + 1)
-        }),
-        _ => None,
-    }
-    .ok_or_else(bad)?;
+    let month = month_number(op.get("month")).ok_or_else(bad)?;
     let day = op.get("day").and_then(Value::as_i64).ok_or_else(bad)?;
     let month = u8::try_from(month)
         .ok()

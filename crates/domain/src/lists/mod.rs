@@ -18,6 +18,7 @@ pub mod list;
 pub mod membership;
 pub mod service;
 pub mod store;
+pub mod time_points;
 
 pub use evaluate::{matches, Subject, ValueCache};
 pub use filters::FilterBranch;

@@ -545,3 +545,456 @@ fn what_cannot_be_evaluated_is_refused_by_name() {
         .collect();
     assert!(refused(json!({"filterBranchType": "OR", "filters": many})).contains("at most"));
 }
+
+// TIME_POINT, TIME_RANGED, CALENDAR_DATE and COMPARATIVE_* (NOW is
+// Monday 2024-03-11T12:00:00Z).
+
+fn at(iso: &str) -> String {
+    iso.to_string()
+}
+
+fn time_point(property: &str, operator: &str, point: Value) -> Value {
+    prop(
+        property,
+        json!({"operationType": "TIME_POINT", "type": "TIME_POINT", "operator": operator,
+               "timePoint": point, "includeObjectsWithNoValueSet": false}),
+    )
+}
+
+fn indexed(reference: Value, offset: Value) -> Value {
+    json!({"timeType": "INDEXED", "zoneId": "UTC", "indexReference": reference, "offset": offset})
+}
+
+#[test]
+fn time_points_fixed_in_a_zone() {
+    // Midnight of 2024-03-11 in New York (EDT since 2024-03-10) is 04:00Z.
+    let point = json!({"timeType": "DATE", "year": 2024, "month": 3, "day": 11,
+                       "zoneId": "America/New_York"});
+    let after = time_point("seen", "IS_AFTER", point.clone());
+    assert!(passes(
+        after.clone(),
+        &[("seen", &at("2024-03-11T04:30:00Z"))]
+    ));
+    assert!(!passes(
+        after.clone(),
+        &[("seen", &at("2024-03-11T03:30:00Z"))]
+    ));
+    assert!(!passes(after, &[]));
+    let before = time_point("seen", "IS_BEFORE", point);
+    assert!(passes(before, &[("seen", &at("2024-03-11T03:30:00Z"))]));
+    // The endpoint: excluded unless INCLUSIVE.
+    let edge = json!({"timeType": "DATE", "year": 2024, "month": 3, "day": 1, "zoneId": "UTC"});
+    let exclusive = time_point("birthday", "IS_AFTER", edge.clone());
+    assert!(!passes(exclusive, &[("birthday", "2024-03-01")]));
+    let mut inclusive = time_point("birthday", "IS_AFTER", edge);
+    inclusive["operation"]["endpointBehavior"] = json!("INCLUSIVE");
+    assert!(passes(inclusive, &[("birthday", "2024-03-01")]));
+}
+
+#[test]
+fn indexed_points_move_with_now() {
+    // The start of today, a week back: 2024-03-04T00:00Z.
+    let week_ago = time_point(
+        "seen",
+        "IS_AFTER",
+        indexed(json!({"referenceType": "TODAY"}), json!({"days": -7})),
+    );
+    assert!(passes(
+        week_ago.clone(),
+        &[("seen", &at("2024-03-04T00:00:01Z"))]
+    ));
+    assert!(!passes(week_ago, &[("seen", &at("2024-03-03T23:59:59Z"))]));
+    // Friday of this (ISO) week: 2024-03-15.
+    let friday = time_point(
+        "birthday",
+        "IS_AFTER",
+        indexed(
+            json!({"referenceType": "WEEK", "dayOfWeek": "FRIDAY"}),
+            json!({}),
+        ),
+    );
+    assert!(passes(friday.clone(), &[("birthday", "2024-03-16")]));
+    assert!(!passes(friday, &[("birthday", "2024-03-14")]));
+    // Day 31 of the second month of this quarter is 2024-02-29.
+    let quarter = time_point(
+        "birthday",
+        "IS_BEFORE",
+        indexed(
+            json!({"referenceType": "QUARTER", "month": 2, "day": 31}),
+            json!({}),
+        ),
+    );
+    assert!(passes(quarter.clone(), &[("birthday", "2024-02-28")]));
+    assert!(!passes(quarter, &[("birthday", "2024-02-29")]));
+    // Christmas of this year, moved back a quarter and a week: 2024-09-18.
+    let year = time_point(
+        "birthday",
+        "IS_AFTER",
+        indexed(
+            json!({"referenceType": "YEAR", "month": 12, "day": 25}),
+            json!({"quarters": -1, "weeks": -1}),
+        ),
+    );
+    assert!(passes(year.clone(), &[("birthday", "2024-09-19")]));
+    assert!(!passes(year, &[("birthday", "2024-09-18")]));
+    // NOW at a given hour: today at 18:00 in Paris (UTC+1) is 17:00Z.
+    let evening = time_point(
+        "seen",
+        "IS_BEFORE",
+        json!({"timeType": "INDEXED", "zoneId": "Europe/Paris",
+               "indexReference": {"referenceType": "NOW", "hour": 18, "minute": 0, "second": 0, "millisecond": 0}}),
+    );
+    assert!(passes(
+        evening.clone(),
+        &[("seen", &at("2024-03-11T16:59:00Z"))]
+    ));
+    assert!(!passes(evening, &[("seen", &at("2024-03-11T17:01:00Z"))]));
+    let tree = one(time_point(
+        "seen",
+        "IS_AFTER",
+        indexed(json!({"referenceType": "NOW"}), json!({"hours": -2})),
+    ));
+    assert!(tree.relative_to_now());
+    let fixed = one(time_point(
+        "seen",
+        "IS_AFTER",
+        json!({"timeType": "DATE", "year": 2024, "month": 1, "day": 1, "zoneId": "UTC"}),
+    ));
+    assert!(!fixed.relative_to_now());
+}
+
+#[test]
+fn time_ranges_and_referenced_properties() {
+    let ranged = |operator: &str| {
+        prop(
+            "seen",
+            json!({"operationType": "TIME_RANGED", "type": "TIME_RANGED", "operator": operator,
+                   "includeObjectsWithNoValueSet": true,
+                   "lowerBoundTimePoint": {"timeType": "DATE", "year": 2024, "month": 3, "day": 1, "zoneId": "UTC"},
+                   "upperBoundTimePoint": indexed(json!({"referenceType": "NOW"}), json!({}))}),
+        )
+    };
+    assert!(passes(
+        ranged("IS_BETWEEN"),
+        &[("seen", &at("2024-03-01T00:00:00Z"))]
+    ));
+    assert!(passes(
+        ranged("IS_BETWEEN"),
+        &[("seen", &at("2024-03-11T12:00:00Z"))]
+    ));
+    assert!(!passes(
+        ranged("IS_BETWEEN"),
+        &[("seen", &at("2024-03-11T12:00:01Z"))]
+    ));
+    assert!(passes(
+        ranged("IS_NOT_BETWEEN"),
+        &[("seen", &at("2024-02-29T23:59:59Z"))]
+    ));
+    assert!(!passes(
+        ranged("IS_NOT_BETWEEN"),
+        &[("seen", &at("2024-03-05T00:00:00Z"))]
+    ));
+    // No value: includeObjectsWithNoValueSet decides.
+    assert!(passes(ranged("IS_BETWEEN"), &[]));
+
+    // Seen after the birthday; no birthday, no comparison.
+    let after_birthday = time_point(
+        "seen",
+        "IS_AFTER",
+        json!({"timeType": "PROPERTY_REFERENCED", "property": "birthday", "referenceType": "VALUE", "zoneId": "UTC"}),
+    );
+    assert!(passes(
+        after_birthday.clone(),
+        &[
+            ("seen", &at("2024-03-02T10:00:00Z")),
+            ("birthday", "2024-03-02")
+        ]
+    ));
+    assert!(!passes(
+        after_birthday.clone(),
+        &[
+            ("seen", &at("2024-03-01T10:00:00Z")),
+            ("birthday", "2024-03-02")
+        ]
+    ));
+    assert!(!passes(
+        after_birthday,
+        &[("seen", &at("2024-03-02T10:00:00Z"))]
+    ));
+
+    // UPDATED_AT: when the property was last set, from its history.
+    let mut updated = time_point(
+        "firstname",
+        "IS_AFTER",
+        indexed(json!({"referenceType": "TODAY"}), json!({"days": -2})),
+    );
+    updated["operation"]["propertyParser"] = json!("UPDATED_AT");
+    let tree = one(updated);
+    assert!(tree.history_properties().contains("firstname"));
+    let c = contact(&[("firstname", "Ada")]);
+    // Last set a day ago (NOW - 1 day), after the start of two days ago.
+    assert!(passes_with(
+        &tree,
+        &c,
+        &history("firstname", &["Ad", "Ada"]),
+        &[]
+    ));
+    // Never set: no value.
+    assert!(!passes_with(&tree, &c, &PropertyHistory::new(), &[]));
+}
+
+#[test]
+fn calendar_windows() {
+    let calendar = |operator: &str, unit: &str, extra: Value| {
+        let mut op = json!({"operationType": "CALENDAR_DATE", "operator": operator,
+                            "timeUnit": unit, "includeObjectsWithNoValueSet": false});
+        for (k, v) in extra.as_object().unwrap() {
+            op[k] = v.clone();
+        }
+        prop("seen", op)
+    };
+    let this_month = calendar("IN_THIS_TIME_UNIT", "MONTH", json!({}));
+    assert!(passes(
+        this_month.clone(),
+        &[("seen", &at("2024-03-01T00:00:00Z"))]
+    ));
+    assert!(passes(
+        this_month.clone(),
+        &[("seen", &at("2024-03-31T23:59:59Z"))]
+    ));
+    assert!(!passes(
+        this_month,
+        &[("seen", &at("2024-02-29T23:59:59Z"))]
+    ));
+    let so_far = calendar("IN_THIS_TIME_UNIT_SO_FAR", "DAY", json!({}));
+    assert!(passes(
+        so_far.clone(),
+        &[("seen", &at("2024-03-11T11:00:00Z"))]
+    ));
+    assert!(!passes(so_far, &[("seen", &at("2024-03-11T13:00:00Z"))]));
+    let last_two_months = calendar("IN_LAST_TIME_UNIT", "MONTH", json!({"timeUnitCount": 2}));
+    assert!(passes(
+        last_two_months.clone(),
+        &[("seen", &at("2024-01-01T00:00:00Z"))]
+    ));
+    assert!(!passes(
+        last_two_months.clone(),
+        &[("seen", &at("2023-12-31T23:00:00Z"))]
+    ));
+    assert!(!passes(
+        last_two_months,
+        &[("seen", &at("2024-03-01T00:00:00Z"))]
+    ));
+    // Next week: Monday 2024-03-18 to Sunday 2024-03-24.
+    let next_week = calendar("IN_NEXT_TIME_UNIT", "WEEK", json!({}));
+    assert!(passes(
+        next_week.clone(),
+        &[("seen", &at("2024-03-18T00:00:00Z"))]
+    ));
+    assert!(!passes(
+        next_week.clone(),
+        &[("seen", &at("2024-03-17T23:59:59Z"))]
+    ));
+    assert!(!passes(next_week, &[("seen", &at("2024-03-25T00:00:00Z"))]));
+    // Fiscal quarters from February: this one is February to April.
+    let fiscal_quarter = calendar(
+        "IN_THIS_TIME_UNIT",
+        "QUARTER",
+        json!({"useFiscalYear": true, "fiscalYearStart": "FEBRUARY"}),
+    );
+    assert!(passes(
+        fiscal_quarter.clone(),
+        &[("seen", &at("2024-04-30T12:00:00Z"))]
+    ));
+    assert!(!passes(
+        fiscal_quarter,
+        &[("seen", &at("2024-01-31T12:00:00Z"))]
+    ));
+    // A fiscal year from July: 2023-07-01 to 2024-06-30.
+    let fiscal_year = calendar(
+        "IN_THIS_TIME_UNIT",
+        "YEAR",
+        json!({"useFiscalYear": true, "fiscalYearStart": "JULY"}),
+    );
+    assert!(passes(
+        fiscal_year.clone(),
+        &[("seen", &at("2023-07-01T00:00:00Z"))]
+    ));
+    assert!(!passes(
+        fiscal_year,
+        &[("seen", &at("2024-07-01T00:00:00Z"))]
+    ));
+    assert!(one(calendar("IN_THIS_TIME_UNIT", "YEAR", json!({}))).relative_to_now());
+}
+
+#[test]
+fn comparisons_with_other_properties() {
+    let compare = |property: &str, kind: &str, operator: &str, other: &str, default: Value| {
+        prop(
+            property,
+            json!({"operationType": kind, "operator": operator, "comparisonPropertyName": other,
+                   "defaultComparisonValue": default, "includeObjectsWithNoValueSet": false}),
+        )
+    };
+    let seen_after_birthday = compare(
+        "seen",
+        "COMPARATIVE_DATE",
+        "IS_AFTER",
+        "birthday",
+        Value::Null,
+    );
+    assert!(passes(
+        seen_after_birthday.clone(),
+        &[
+            ("seen", &at("2024-03-05T00:00:00Z")),
+            ("birthday", "2024-03-01")
+        ]
+    ));
+    assert!(!passes(
+        seen_after_birthday.clone(),
+        &[
+            ("seen", &at("2024-02-05T00:00:00Z")),
+            ("birthday", "2024-03-01")
+        ]
+    ));
+    assert!(!passes(
+        seen_after_birthday,
+        &[("seen", &at("2024-03-05T00:00:00Z"))]
+    ));
+    // The default stands in for a missing value.
+    let with_default = compare(
+        "seen",
+        "COMPARATIVE_DATE",
+        "IS_BEFORE",
+        "birthday",
+        json!("2024-01-01"),
+    );
+    assert!(passes(
+        with_default.clone(),
+        &[("seen", &at("2023-12-31T00:00:00Z"))]
+    ));
+    assert!(!passes(
+        with_default,
+        &[("seen", &at("2024-01-02T00:00:00Z"))]
+    ));
+
+    let same_name = compare(
+        "firstname",
+        "COMPARATIVE_STRING",
+        "IS_EQUAL_TO",
+        "lastname",
+        Value::Null,
+    );
+    assert!(passes(
+        same_name.clone(),
+        &[("firstname", "Ada"), ("lastname", "ADA")]
+    ));
+    assert!(!passes(
+        same_name,
+        &[("firstname", "Ada"), ("lastname", "Lovelace")]
+    ));
+    let differ = compare(
+        "firstname",
+        "COMPARATIVE_STRING",
+        "IS_NOT_EQUAL_TO",
+        "lastname",
+        Value::Null,
+    );
+    assert!(passes(
+        differ.clone(),
+        &[("firstname", "Ada"), ("lastname", "Lovelace")]
+    ));
+    assert!(!passes(differ, &[("lastname", "Lovelace")]));
+    let starts = compare(
+        "email",
+        "COMPARATIVE_STRING",
+        "STARTS_WITH",
+        "firstname",
+        Value::Null,
+    );
+    assert!(passes(
+        starts,
+        &[("email", "ada@example.com"), ("firstname", "Ada")]
+    ));
+
+    // Last set before the other: firstname a day ago, lastname two days ago.
+    let updated = one(compare(
+        "firstname",
+        "COMPARATIVE_PROPERTY_UPDATED",
+        "IS_AFTER",
+        "lastname",
+        Value::Null,
+    ));
+    let names = ["firstname", "lastname"];
+    assert_eq!(
+        updated.history_properties(),
+        names.iter().map(|n| n.to_string()).collect()
+    );
+    let mut h = history("firstname", &["Ada"]);
+    h.extend(history("lastname", &["Lovelace", "Byron"]));
+    // lastname's newest is also a day ago: not after.
+    let c = contact(&[("firstname", "Ada"), ("lastname", "Byron")]);
+    assert!(!passes_with(&updated, &c, &h, &[]));
+    let mut h = history("firstname", &["Ada"]);
+    h.insert(
+        "lastname".into(),
+        vec![PropertyVersion {
+            value: "Byron".into(),
+            timestamp: Timestamp::from_millis(NOW - 3 * DAY).unwrap(),
+            source: ChangeSource::api(),
+        }],
+    );
+    assert!(passes_with(&updated, &c, &h, &[]));
+}
+
+#[test]
+fn time_and_comparison_refusals_name_the_problem() {
+    let point = |p: Value| refused(wrap(time_point("seen", "IS_AFTER", p)));
+    assert!(point(
+        json!({"timeType": "DATE", "year": 2024, "month": 2, "day": 30, "zoneId": "UTC"})
+    )
+    .contains("valid year, month and day"));
+    assert!(point(
+        json!({"timeType": "DATE", "year": 2024, "month": 2, "day": 3, "zoneId": "Mars/Olympus"})
+    )
+    .contains("Mars/Olympus"));
+    assert!(point(json!({"timeType": "PROPERTY_REFERENCED", "property": "seen", "referenceType": "ANNIVERSARY", "zoneId": "UTC"}))
+        .contains("ANNIVERSARY"));
+    assert!(point(
+        json!({"timeType": "PROPERTY_REFERENCED", "property": "firstname", "zoneId": "UTC"})
+    )
+    .contains("not a date"));
+    assert!(point(indexed(
+        json!({"referenceType": "QUARTER", "month": 4, "day": 1}),
+        json!({})
+    ))
+    .contains("1 to 3"));
+    assert!(point(indexed(json!({"referenceType": "FORTNIGHT"}), json!({}))).contains("FORTNIGHT"));
+    assert!(refused(wrap(time_point(
+        "firstname",
+        "IS_AFTER",
+        json!({"timeType": "DATE", "year": 2024, "month": 1, "day": 1, "zoneId": "UTC"})
+    )))
+    .contains("does not apply to property firstname"));
+    assert!(refused(wrap(time_point(
+        "seen",
+        "IS_ON",
+        json!({"timeType": "DATE", "year": 2024, "month": 1, "day": 1, "zoneId": "UTC"})
+    )))
+    .contains("IS_ON"));
+    assert!(refused(wrap(prop(
+        "seen",
+        json!({"operationType": "CALENDAR_DATE", "operator": "IN_THIS_TIME_UNIT", "timeUnit": "DECADE"})
+    )))
+    .contains("timeUnit"));
+    assert!(refused(wrap(prop(
+        "seen",
+        json!({"operationType": "COMPARATIVE_DATE", "operator": "IS_AFTER", "comparisonPropertyName": "nope"})
+    )))
+    .contains("nope"));
+    assert!(refused(wrap(prop(
+        "firstname",
+        json!({"operationType": "COMPARATIVE_STRING", "operator": "IS_EQUAL_TO", "comparisonPropertyName": "score"})
+    )))
+    .contains("score"));
+}
