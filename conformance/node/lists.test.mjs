@@ -112,3 +112,46 @@ test('node-hubspot drives the v1 lists', async () => {
   await hubspot.lists.delete(manual.listId);
   await assert.rejects(hubspot.lists.getOne(manual.listId), (err) => err.statusCode === 404);
 });
+
+test('a dynamic list is scheduled to become static, read back and cancelled', async () => {
+  const { list } = await lists.listsApi.create({
+    name: unique('Freeze'), objectTypeId: '0-1', processingType: 'DYNAMIC', filterBranch: stageIs('lead'),
+  });
+  const asked = await lists.listsApi.scheduleOrUpdateConversion(list.listId, { conversionType: 'INACTIVITY', offset: 2, timeUnit: 'WEEK' });
+  assert.equal(asked.listId, list.listId);
+  assert.equal(asked.requestedConversionTime.conversionType, 'INACTIVITY');
+  assert.equal(asked.requestedConversionTime.offset, 2);
+  const read = await lists.listsApi.getConversionDetails(list.listId);
+  assert.equal(read.requestedConversionTime.timeUnit, 'WEEK');
+  assert.equal(read.convertedAt, undefined);
+  await lists.listsApi.cancelConversion(list.listId);
+  const cleared = await lists.listsApi.getConversionDetails(list.listId);
+  assert.equal(cleared.requestedConversionTime, undefined);
+  await assert.rejects(
+    lists.listsApi.scheduleOrUpdateConversion(list.listId, { conversionType: 'INACTIVITY', offset: 0, timeUnit: 'DAY' }),
+    (err) => err.code === 400,
+  );
+});
+
+test('a TIME_POINT filter relative to today takes in a contact created now', async () => {
+  const since = {
+    filterBranchType: 'OR',
+    filters: [],
+    filterBranches: [{
+      filterBranchType: 'AND',
+      filterBranches: [],
+      filters: [{
+        filterType: 'PROPERTY',
+        property: 'createdate',
+        operation: {
+          operationType: 'TIME_POINT', type: 'TIME_POINT', operator: 'IS_AFTER', includeObjectsWithNoValueSet: false,
+          timePoint: { timeType: 'INDEXED', zoneId: 'UTC', indexReference: { referenceType: 'TODAY' }, offset: { days: -1 } },
+        },
+      }],
+    }],
+  };
+  const { list } = await lists.listsApi.create({ name: unique('Recent'), objectTypeId: '0-1', processingType: 'DYNAMIC', filterBranch: since });
+  const id = await contact({ email: email('recent') });
+  const members = await allMembers(list.listId);
+  assert.ok(members.includes(id), `${id} not in ${members}`);
+});

@@ -28,6 +28,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0006_webhooks.sql"),
     ),
     ("0007_lists", include_str!("../migrations/0007_lists.sql")),
+    (
+        "0008_list_conversions",
+        include_str!("../migrations/0008_list_conversions.sql"),
+    ),
 ];
 
 /// Applies the migrations the database lacks. When the database records a

@@ -96,6 +96,7 @@ macro_rules! store_suite {
             in_list_filters_follow_static_membership,
             lists_are_isolated_between_portals,
             write_time_and_whole_portal_evaluation_agree,
+            lists_convert_to_static_when_due_and_keep_their_history,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -690,3 +690,138 @@ pub async fn write_time_and_whole_portal_evaluation_agree(store: Arc<dyn Store>)
         "only {telling} of the trees tell contacts apart"
     );
 }
+
+pub async fn lists_convert_to_static_when_due_and_keep_their_history(store: Arc<dyn Store>) {
+    use spoke_domain::lists::conversion::{ConversionTime, InactivityUnit};
+    const DAY: i64 = 86_400_000;
+    let p = default_portal(&store).await;
+    let lists = Lists::new(Arc::clone(&store));
+    let is_lead =
+        json!({"operationType": "ENUMERATION", "operator": "IS_ANY_OF", "values": ["lead"]});
+    let leads = dynamic(
+        &lists,
+        p,
+        "Leads to freeze",
+        tree(vec![property("lifecyclestage", is_lead.clone())]),
+    )
+    .await;
+    let start = Timestamp::now();
+    // An edit of the filters is part of the history.
+    lists
+        .refilter(
+            p,
+            leads.id,
+            Some(&tree(vec![property("lifecyclestage", is_lead)])),
+        )
+        .await
+        .unwrap();
+    let a = store
+        .create_contact(
+            p,
+            write(&[("email", "f1@x.io"), ("lifecyclestage", "lead")]),
+        )
+        .await
+        .unwrap();
+    let now = Timestamp::now();
+    let at = |ms: i64| Timestamp::from_millis(ms).unwrap();
+    // Inactive for a day, asked two days ago; but a contact joined just
+    // now, so it is due a day from now, not now.
+    let inactivity = ConversionTime::Inactivity {
+        offset: 1,
+        unit: InactivityUnit::Day,
+    };
+    let asked = store
+        .schedule_conversion(p, leads.id, Some(inactivity), at(now.millis() - 2 * DAY))
+        .await
+        .unwrap();
+    assert_eq!(asked.requested, Some(inactivity));
+    assert_eq!(asked.converted_at, None);
+    assert_eq!(store.convert_due_lists(now).await.unwrap(), 0);
+    let later = at(Timestamp::now().millis() + DAY + 1_000);
+    assert_eq!(store.convert_due_lists(later).await.unwrap(), 1);
+    let converted = store.lists(p, Some(&[leads.id]), false).await.unwrap()[0].clone();
+    assert_eq!(converted.processing_type, ProcessingType::Manual);
+    assert_eq!(converted.filters, None);
+    assert_eq!(converted.version, leads.version + 2);
+    let done = store.conversion(p, leads.id).await.unwrap();
+    assert_eq!(done.converted_at, Some(later));
+    assert_eq!(done.requested, Some(inactivity));
+    // Static now: writes no longer move members.
+    store
+        .update_contact(p, a.id, write(&[("lifecyclestage", "customer")]))
+        .await
+        .unwrap();
+    store
+        .create_contact(
+            p,
+            write(&[("email", "f2@x.io"), ("lifecyclestage", "lead")]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(members(&store, p, leads.id).await, [a.id.0]);
+    assert_eq!(store.convert_due_lists(later).await.unwrap(), 0);
+    // Only DYNAMIC lists can be scheduled.
+    let err = lists
+        .schedule_conversion(
+            p,
+            leads.id,
+            &json!({"conversionType": "INACTIVITY", "offset": 1, "timeUnit": "DAY"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("only DYNAMIC lists"), "{err}");
+
+    // A date today is due at once; cancelled, nothing happens.
+    let today = dynamic(&lists, p, "Today", tree(vec![])).await;
+    let (y, m, d) = {
+        let date = now.date_and_time_of_day().0;
+        (date.year(), u8::from(date.month()), date.day())
+    };
+    let by_date = json!({"conversionType": "CONVERSION_DATE", "year": y, "month": m, "day": d});
+    lists
+        .schedule_conversion(p, today.id, &by_date)
+        .await
+        .unwrap();
+    lists.cancel_conversion(p, today.id).await.unwrap();
+    assert_eq!(store.convert_due_lists(now).await.unwrap(), 0);
+    assert_eq!(store.conversion(p, today.id).await.unwrap().requested, None);
+    lists
+        .schedule_conversion(p, today.id, &by_date)
+        .await
+        .unwrap();
+    assert_eq!(store.convert_due_lists(Timestamp::now()).await.unwrap(), 1);
+
+    // Sizes are recorded when they change.
+    let t1 = at(Timestamp::now().millis() + 10);
+    store.record_list_sizes(t1).await.unwrap();
+    assert_eq!(
+        store.record_list_sizes(at(t1.millis() + 10)).await.unwrap(),
+        0
+    );
+    store
+        .update_members(p, leads.id, &[], &[a.id], Timestamp::now())
+        .await
+        .unwrap();
+    let t2 = at(t1.millis() + 20);
+    assert!(store.record_list_sizes(t2).await.unwrap() >= 1);
+    let history = store
+        .list_history(p, leads.id, start, at(t2.millis() + 1))
+        .await
+        .unwrap();
+    let sizes: Vec<(i64, i64)> = history
+        .sizes
+        .iter()
+        .map(|s| (s.at.millis(), s.size))
+        .collect();
+    assert_eq!(sizes, [(t1.millis(), 1), (t2.millis(), 0)]);
+    assert_eq!(history.edits.len(), 1);
+    assert!(history.edits[0] >= start);
+    // A window after the last point starts with the size in force.
+    let tail = store
+        .list_history(p, leads.id, at(t2.millis() + 5), at(t2.millis() + 9))
+        .await
+        .unwrap();
+    assert_eq!(tail.sizes.len(), 1);
+    assert_eq!(tail.sizes[0].size, 0);
+    assert!(tail.edits.is_empty());
+}

@@ -1,8 +1,10 @@
 //! HubSpot's Lists v3 API (`/crm/v3/lists`) over Spoke's lists of contacts:
-//! lists ([`handlers`]), their members ([`memberships`]) and folders
-//! ([`folders`]). The legacy v1 lists API serves the same lists
+//! lists ([`handlers`]), their members ([`memberships`]), folders
+//! ([`folders`]), and conversion to static and size history
+//! ([`conversion`]). The legacy v1 lists API serves the same lists
 //! (`legacy::lists`).
 
+mod conversion;
 mod folders;
 pub(crate) mod handlers;
 mod memberships;
@@ -57,6 +59,16 @@ pub fn routes() -> Router<AppState> {
             get(handlers::get_list).delete(handlers::delete_list),
         )
         .route(&path("/{list}/restore"), put(handlers::restore_list))
+        .route(
+            &path("/{list}/schedule-conversion"),
+            get(conversion::get_conversion)
+                .put(conversion::schedule_conversion)
+                .delete(conversion::cancel_conversion),
+        )
+        .route(
+            &path("/{list}/size-and-edits-history/between"),
+            get(conversion::size_and_edits),
+        )
         .route(
             &path("/{list}/update-list-name"),
             put(handlers::rename_list),

@@ -11,6 +11,7 @@
 //! ([`ListStore::evaluate_list`]), contact by contact with the same
 //! function, while writes go on.
 
+pub mod conversion;
 pub mod evaluate;
 pub mod filters;
 pub mod legacy;

@@ -2,6 +2,7 @@
 //! which lists take which membership calls, what a search finds. Shared by
 //! the v3 and the legacy v1 lists APIs.
 
+use super::conversion::{ConversionTime, ListConversion, ListHistory};
 use super::filters::FilterBranch;
 use super::list::{
     check_name, ContactList, Folder, ListChange, MemberPage, Membership, MembershipUpdate, NewList,
@@ -691,6 +692,63 @@ impl Lists {
         self.get(portal, id).await?;
         self.check_folder(portal, folder).await?;
         self.store.move_list(portal, id, folder).await
+    }
+
+    /// A list's conversion to static (`schedule-conversion`).
+    pub async fn conversion(&self, portal: PortalId, id: ListId) -> Result<ListConversion> {
+        self.store.conversion(portal, id).await
+    }
+
+    /// Asks for a DYNAMIC list to become static on a date or after a time
+    /// without activity, or changes the time asked for.
+    pub async fn schedule_conversion(
+        &self,
+        portal: PortalId,
+        id: ListId,
+        body: &Value,
+    ) -> Result<ListConversion> {
+        let list = self.get(portal, id).await?;
+        if list.processing_type != ProcessingType::Dynamic {
+            return Err(Error::invalid(format!(
+                "List {id} is a {} list; only DYNAMIC lists can be converted to static lists.",
+                list.processing_type.as_str()
+            )));
+        }
+        let now = Timestamp::now();
+        let requested = ConversionTime::parse(body, now)?;
+        self.store
+            .schedule_conversion(portal, id, Some(requested), now)
+            .await
+    }
+
+    /// Cancels a conversion not yet done (nothing to cancel is no error).
+    pub async fn cancel_conversion(&self, portal: PortalId, id: ListId) -> Result<()> {
+        self.store
+            .schedule_conversion(portal, id, None, Timestamp::now())
+            .await
+            .map(drop)
+    }
+
+    /// A list's sizes and filter edits between two times: by default from
+    /// the list's creation to now.
+    pub async fn size_and_edits(
+        &self,
+        portal: PortalId,
+        id: ListId,
+        start: Option<Timestamp>,
+        end: Option<Timestamp>,
+    ) -> Result<ListHistory> {
+        let list = self.get(portal, id).await?;
+        let start = start.unwrap_or(list.created_at);
+        let end = end.unwrap_or_else(Timestamp::now);
+        if start > end {
+            return Err(Error::invalid(format!(
+                "startDate {} is after endDate {}.",
+                start.to_iso(),
+                end.to_iso()
+            )));
+        }
+        self.store.list_history(portal, id, start, end).await
     }
 
     /// The portal's folders, when `folder` is one of them (404 otherwise).

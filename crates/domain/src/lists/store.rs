@@ -1,6 +1,7 @@
 //! What a backend provides for lists. Memberships of DYNAMIC lists also
 //! change inside every contact write ([`super::membership::follow`]).
 
+use super::conversion::{ConversionTime, ListConversion, ListHistory};
 use super::list::{
     ContactList, Folder, ListChange, MemberPage, Membership, MembershipUpdate, NewList,
 };
@@ -98,6 +99,39 @@ pub trait ListStore: Send + Sync {
     /// depend on the time (rolling ranges) and were last evaluated before
     /// `before`. Returns how many.
     async fn refresh_lists_relative_to_now(&self, before: Timestamp) -> Result<usize>;
+
+    /// A live list's conversion to static: what was asked, and when it
+    /// was done; `NotFound` when there is no such list.
+    async fn conversion(&self, portal: PortalId, list: ListId) -> Result<ListConversion>;
+
+    /// Asks for the conversion of a live list (or, with `None`, cancels
+    /// one not yet done), at `at`.
+    async fn schedule_conversion(
+        &self,
+        portal: PortalId,
+        list: ListId,
+        requested: Option<ConversionTime>,
+        at: Timestamp,
+    ) -> Result<ListConversion>;
+
+    /// Makes static every live, evaluated DYNAMIC list whose conversion is
+    /// due at `now` ([`ConversionTime::is_due`]), across portals: it
+    /// becomes MANUAL with the members it has. Returns how many.
+    async fn convert_due_lists(&self, now: Timestamp) -> Result<usize>;
+
+    /// Records, for every live list whose size differs from its last
+    /// recorded one, its size at `at`, across portals. Returns how many.
+    async fn record_list_sizes(&self, at: Timestamp) -> Result<usize>;
+
+    /// A live list's recorded sizes and filter edits from `from` to `to`
+    /// (both included), oldest first.
+    async fn list_history(
+        &self,
+        portal: PortalId,
+        list: ListId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<ListHistory>;
 
     async fn create_folder(
         &self,

@@ -761,3 +761,189 @@ async fn rolling_date_ranges_are_evaluated_again_on_a_schedule() {
     }
     panic!("the rolling list never took the contact in");
 }
+
+fn today() -> (i32, u32, u32) {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        / 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year as i32, month as u32, day as u32)
+}
+
+#[tokio::test]
+async fn a_dynamic_list_is_converted_to_static_on_schedule_and_keeps_its_history() {
+    let app = crate::helpers::spawn_with(|config| {
+        config.workers.list_refresh = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let list = create(
+        &app,
+        json!({"name": "To freeze", "objectTypeId": "0-1", "processingType": "DYNAMIC", "filterBranch": leads_filter()}),
+    )
+    .await;
+    let id = list["listId"].as_str().unwrap().to_string();
+    let path = format!("/crm/v3/lists/{id}/schedule-conversion");
+    // Nothing asked yet.
+    let reply = app.get(&path).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json(), json!({"listId": id}));
+    // Inactivity: asked, then changed to a date, then cancelled.
+    let inactivity = json!({"conversionType": "INACTIVITY", "offset": 3, "timeUnit": "WEEK"});
+    let reply = app.put(&path, inactivity.clone()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(
+        reply.json(),
+        json!({"listId": id, "requestedConversionTime": inactivity})
+    );
+    let (y, m, d) = today();
+    let next_year =
+        json!({"conversionType": "CONVERSION_DATE", "year": y + 1, "month": m, "day": d.min(28)});
+    let reply = app.put(&path, next_year.clone()).await;
+    assert_eq!(reply.json()["requestedConversionTime"], next_year);
+    assert_eq!(
+        app.get(&path).await.json()["requestedConversionTime"],
+        next_year
+    );
+    assert_eq!(app.delete(&path).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&path).await.json(), json!({"listId": id}));
+
+    // Bad times, other kinds of list, lists that do not exist.
+    for (body, expected) in [
+        (
+            json!({"conversionType": "CONVERSION_DATE", "year": y - 1, "month": m, "day": d.min(28)}),
+            "in the past",
+        ),
+        (
+            json!({"conversionType": "CONVERSION_DATE", "year": y, "month": 13, "day": 1}),
+            "valid year",
+        ),
+        (
+            json!({"conversionType": "INACTIVITY", "offset": 0, "timeUnit": "DAY"}),
+            "offset",
+        ),
+        (
+            json!({"conversionType": "INACTIVITY", "offset": 2, "timeUnit": "YEAR"}),
+            "timeUnit",
+        ),
+        (json!({"conversionType": "LATER"}), "LATER"),
+    ] {
+        let reply = app.put(&path, body.clone()).await;
+        let message = reply.error(StatusCode::BAD_REQUEST)["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(message.contains(expected), "{body}: {message}");
+    }
+    let static_list = manual(&app, "Already static").await;
+    let reply = app
+        .put(
+            &format!("/crm/v3/lists/{static_list}/schedule-conversion"),
+            inactivity.clone(),
+        )
+        .await;
+    assert!(reply.error(StatusCode::BAD_REQUEST)["message"]
+        .as_str()
+        .unwrap()
+        .contains("only DYNAMIC lists"));
+    app.get("/crm/v3/lists/999999/schedule-conversion")
+        .await
+        .error(StatusCode::NOT_FOUND);
+    app.get("/crm/v3/lists/999999/size-and-edits-history/between")
+        .await
+        .error(StatusCode::NOT_FOUND);
+
+    // Members, an edit of the filters, then a conversion due today: the
+    // list worker converts it, and it keeps its members from then on.
+    let a = app
+        .create(json!({"email": "freeze-a@x.io", "lifecyclestage": "lead"}))
+        .await;
+    let reply = app
+        .put(
+            &format!("/crm/v3/lists/{id}/update-list-filters"),
+            json!({"filterBranch": leads_filter()}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    until_complete(&app, &id).await;
+    let today_body = json!({"conversionType": "CONVERSION_DATE", "year": y, "month": m, "day": d});
+    assert_eq!(app.put(&path, today_body).await.status, StatusCode::OK);
+    let mut converted = Value::Null;
+    for _ in 0..100 {
+        converted = app.get(&path).await.json();
+        if converted.get("convertedAt").is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(converted["convertedAt"].is_string(), "{converted}");
+    let list = app.get(&format!("/crm/v3/lists/{id}")).await.json()["list"].clone();
+    assert_eq!(list["processingType"], "MANUAL");
+    app.create(json!({"email": "freeze-b@x.io", "lifecyclestage": "lead"}))
+        .await;
+    assert_eq!(member_ids(&app, &id).await, std::slice::from_ref(&a));
+    // Static now: members can be added by hand.
+    let b = app.create(json!({"email": "freeze-c@x.io"})).await;
+    let reply = app
+        .put(&format!("/crm/v3/lists/{id}/memberships/add"), json!([b]))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+
+    // The history shows the edit and the sizes the worker saw: 1, then 2.
+    let history_path = format!("/crm/v3/lists/{id}/size-and-edits-history/between");
+    let mut history = Value::Null;
+    for _ in 0..100 {
+        history = app.get(&history_path).await.json();
+        let sizes: Vec<i64> = history["sizeHistory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["size"].as_i64().unwrap())
+            .collect();
+        if sizes.ends_with(&[2]) {
+            assert!(sizes.contains(&1), "{history}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        history["sizeHistory"].as_array().unwrap().last().unwrap()["size"],
+        2,
+        "{history}"
+    );
+    assert_eq!(
+        history["editHistory"].as_array().unwrap().len(),
+        1,
+        "{history}"
+    );
+    // A window before the list existed is empty; a reversed one is refused.
+    let empty = app
+        .get(&format!(
+            "{history_path}?startDate=2001-01-01T00:00:00Z&endDate=2001-01-02T00:00:00Z"
+        ))
+        .await
+        .json();
+    assert_eq!(empty, json!({"sizeHistory": [], "editHistory": []}));
+    let reply = app
+        .get(&format!(
+            "{history_path}?startDate=2030-01-02T00:00:00Z&endDate=2030-01-01T00:00:00Z"
+        ))
+        .await;
+    assert!(reply.error(StatusCode::BAD_REQUEST)["message"]
+        .as_str()
+        .unwrap()
+        .contains("after endDate"));
+    app.get(&format!("{history_path}?startDate=yesterday"))
+        .await
+        .error(StatusCode::BAD_REQUEST);
+}

@@ -160,14 +160,15 @@ pub(crate) async fn write_memberships(
                    WHERE m.portal_id = $1 AND m.list_id = t.list_id AND m.contact_id = t.contact_id
                    RETURNING m.list_id
                  )
-                 INSERT INTO list_sizes (portal_id, list_id, shard, size)
-                 SELECT $1, list_id, $4, -count(*) FROM gone GROUP BY list_id ORDER BY list_id
+                 INSERT INTO list_sizes (portal_id, list_id, shard, size, changed_at)
+                 SELECT $1, list_id, $4, -count(*), $5 FROM gone GROUP BY list_id ORDER BY list_id
                  ON CONFLICT (portal_id, list_id, shard)
-                 DO UPDATE SET size = list_sizes.size + excluded.size",
+                 DO UPDATE SET size = list_sizes.size + excluded.size,
+                               changed_at = greatest(list_sizes.changed_at, excluded.changed_at)",
             )
             .await
             .map_err(db)?;
-        tx.execute(&stmt, &[&portal.0, &lists, &contacts, &shard])
+        tx.execute(&stmt, &[&portal.0, &lists, &contacts, &shard, &at.millis()])
             .await
             .map_err(db)?;
     }
@@ -185,10 +186,11 @@ pub(crate) async fn write_memberships(
                    ON CONFLICT DO NOTHING
                    RETURNING list_id
                  )
-                 INSERT INTO list_sizes (portal_id, list_id, shard, size)
-                 SELECT $1, list_id, $5, count(*) FROM added GROUP BY list_id ORDER BY list_id
+                 INSERT INTO list_sizes (portal_id, list_id, shard, size, changed_at)
+                 SELECT $1, list_id, $5, count(*), $4 FROM added GROUP BY list_id ORDER BY list_id
                  ON CONFLICT (portal_id, list_id, shard)
-                 DO UPDATE SET size = list_sizes.size + excluded.size",
+                 DO UPDATE SET size = list_sizes.size + excluded.size,
+                               changed_at = greatest(list_sizes.changed_at, excluded.changed_at)",
             )
             .await
             .map_err(db)?;
@@ -208,11 +210,13 @@ fn random_shard() -> i16 {
 const SIZE_SHARDS: u8 = 64;
 
 /// Adds to lists' sizes: to one shard per transaction, picked at random,
-/// in list id order (so two writers on one shard never deadlock).
+/// in list id order (so two writers on one shard never deadlock); `at` is
+/// when their members changed.
 pub(crate) async fn add_sizes(
     tx: &Transaction<'_>,
     portal: PortalId,
     sizes: &BTreeMap<i64, i64>,
+    at: Timestamp,
 ) -> Result<()> {
     let (lists, deltas): (Vec<i64>, Vec<i64>) = sizes
         .iter()
@@ -224,17 +228,21 @@ pub(crate) async fn add_sizes(
     }
     let stmt = tx
         .prepare_cached(
-            "INSERT INTO list_sizes (portal_id, list_id, shard, size)
-             SELECT $1, t.list_id, $4, t.delta
+            "INSERT INTO list_sizes (portal_id, list_id, shard, size, changed_at)
+             SELECT $1, t.list_id, $4, t.delta, $5
              FROM unnest($2::bigint[], $3::bigint[]) AS t(list_id, delta) ORDER BY t.list_id
              ON CONFLICT (portal_id, list_id, shard)
-             DO UPDATE SET size = list_sizes.size + excluded.size",
+             DO UPDATE SET size = list_sizes.size + excluded.size,
+                           changed_at = greatest(list_sizes.changed_at, excluded.changed_at)",
         )
         .await
         .map_err(db)?;
-    tx.execute(&stmt, &[&portal.0, &lists, &deltas, &random_shard()])
-        .await
-        .map_err(db)?;
+    tx.execute(
+        &stmt,
+        &[&portal.0, &lists, &deltas, &random_shard(), &at.millis()],
+    )
+    .await
+    .map_err(db)?;
     Ok(())
 }
 

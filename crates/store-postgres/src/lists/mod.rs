@@ -2,6 +2,7 @@
 //! live lists also follow every contact write ([`follow`]). Statements that
 //! span portals (the list worker's) are in `list_processing.rs`.
 
+pub(crate) mod conversion;
 pub(crate) mod follow;
 
 use crate::db::{client, db, retrying};
@@ -10,6 +11,7 @@ use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Transaction};
 use follow::{add_sizes, histories_of, reprocess_dependents, write_memberships};
 use spoke_domain::ids::{ContactId, ListId, PortalId};
+use spoke_domain::lists::conversion::{ConversionTime, ListConversion, ListHistory};
 use spoke_domain::lists::{
     follow_active, matches, ContactList, ContactMembership, FilterBranch, Folder, ListChange,
     ListStore, MemberOrder, MemberPage, Membership, MembershipUpdate, NewList, ProcessingStatus,
@@ -490,6 +492,9 @@ impl ListStore for PostgresStore {
                         ],
                     )
                     .await
+                    .map_err(db)?;
+                    conversion::record_edit(&tx, portal, list, at).await?;
+                    Ok(1)
                 }
                 ListChange::Delete => {
                     tx.execute(
@@ -614,7 +619,7 @@ impl ListStore for PostgresStore {
                 )
                 .await
                 .map_err(db)?;
-            add_sizes(&tx, portal, &BTreeMap::from([(into.0, added as i64)])).await?;
+            add_sizes(&tx, portal, &BTreeMap::from([(into.0, added as i64)]), at).await?;
             if added > 0 {
                 reprocess_dependents(&tx, portal, into, &self.inner.live_lists).await?;
             }
@@ -623,7 +628,7 @@ impl ListStore for PostgresStore {
         .await
     }
 
-    async fn clear_members(&self, portal: PortalId, list: ListId, _at: Timestamp) -> Result<()> {
+    async fn clear_members(&self, portal: PortalId, list: ListId, at: Timestamp) -> Result<()> {
         retrying(|| async {
             let mut client = client(self.pool()).await?;
             let tx = client.transaction().await.map_err(db)?;
@@ -644,6 +649,14 @@ impl ListStore for PostgresStore {
             .await
             .map_err(db)?;
             if removed > 0 {
+                // An empty shard keeps when the members last changed.
+                tx.execute(
+                    "INSERT INTO list_sizes (portal_id, list_id, shard, size, changed_at)
+                     VALUES ($1, $2, 0, 0, $3)",
+                    &[&portal.0, &list.0, &at.millis()],
+                )
+                .await
+                .map_err(db)?;
                 reprocess_dependents(&tx, portal, list, &self.inner.live_lists).await?;
             }
             tx.commit().await.map_err(db)
@@ -701,6 +714,44 @@ impl ListStore for PostgresStore {
 
     async fn refresh_lists_relative_to_now(&self, before: Timestamp) -> Result<usize> {
         crate::list_processing::refresh_lists_relative_to_now(self.pool(), before).await
+    }
+
+    async fn conversion(&self, portal: PortalId, list: ListId) -> Result<ListConversion> {
+        let client = client(self.pool()).await?;
+        conversion::conversion(&client, portal, list).await
+    }
+
+    async fn schedule_conversion(
+        &self,
+        portal: PortalId,
+        list: ListId,
+        requested: Option<ConversionTime>,
+        at: Timestamp,
+    ) -> Result<ListConversion> {
+        retrying(|| async {
+            let client = client(self.pool()).await?;
+            conversion::schedule(&client, portal, list, requested, at).await
+        })
+        .await
+    }
+
+    async fn convert_due_lists(&self, now: Timestamp) -> Result<usize> {
+        crate::list_processing::convert_due_lists(self.pool(), now).await
+    }
+
+    async fn record_list_sizes(&self, at: Timestamp) -> Result<usize> {
+        crate::list_processing::record_list_sizes(self.pool(), at).await
+    }
+
+    async fn list_history(
+        &self,
+        portal: PortalId,
+        list: ListId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<ListHistory> {
+        let client = client(self.pool()).await?;
+        conversion::history(&client, portal, list, from, to).await
     }
 
     async fn create_folder(

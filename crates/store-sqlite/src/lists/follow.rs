@@ -83,22 +83,27 @@ impl SizeChanges {
         self.recount.insert(list);
     }
 
-    pub fn apply(self, tx: &Transaction<'_>, portal: PortalId) -> Result<()> {
+    /// Applies the changes, noting `at` as the time members last changed.
+    pub fn apply(self, tx: &Transaction<'_>, portal: PortalId, at: Timestamp) -> Result<()> {
         for (list, delta) in self.deltas {
             if delta == 0 || self.recount.contains(&list) {
                 continue;
             }
-            tx.prepare_cached("UPDATE lists SET size = size + ?3 WHERE portal_id = ?1 AND id = ?2")
-                .and_then(|mut stmt| stmt.execute(params![portal.0, list.0, delta]))
-                .map_err(internal)?;
+            tx.prepare_cached(
+                "UPDATE lists SET size = size + ?3, members_changed_at = ?4
+                 WHERE portal_id = ?1 AND id = ?2",
+            )
+            .and_then(|mut stmt| stmt.execute(params![portal.0, list.0, delta, at.millis()]))
+            .map_err(internal)?;
         }
         for list in self.recount {
             tx.prepare_cached(
                 "UPDATE lists SET size = (SELECT count(*) FROM list_memberships
-                                          WHERE portal_id = ?1 AND list_id = ?2)
+                                          WHERE portal_id = ?1 AND list_id = ?2),
+                                  members_changed_at = ?3
                  WHERE portal_id = ?1 AND id = ?2",
             )
-            .and_then(|mut stmt| stmt.execute(params![portal.0, list.0]))
+            .and_then(|mut stmt| stmt.execute(params![portal.0, list.0, at.millis()]))
             .map_err(internal)?;
         }
         Ok(())
@@ -198,7 +203,7 @@ pub(crate) fn follow_writes(
     let decided = follow_rows(&lists, changes, current, &histories, schema, now);
     let mut sizes = SizeChanges::default();
     write_changes(tx, portal, decided, now, &mut sizes)?;
-    sizes.apply(tx, portal)
+    sizes.apply(tx, portal, now)
 }
 
 /// Writes the memberships decided, counting them in `sizes`.

@@ -1,6 +1,7 @@
 //! Lists in SQLite: the [`ListStore`] implementation. Memberships of live
 //! lists also follow every contact write ([`follow`]).
 
+mod conversion;
 pub(crate) mod follow;
 
 use crate::contacts::{
@@ -14,6 +15,7 @@ use follow::{
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use spoke_domain::contact::StoredContact;
 use spoke_domain::ids::{ContactId, ListId, PortalId};
+use spoke_domain::lists::conversion::{ConversionTime, ListConversion, ListHistory};
 use spoke_domain::lists::{
     matches, ContactList, ContactMembership, FilterBranch, Folder, ListChange, ListStore,
     MemberOrder, MemberPage, Membership, MembershipUpdate, NewList, ProcessingStatus,
@@ -264,6 +266,10 @@ impl ListStore for SqliteStore {
                                 at
                             ])
                         })
+                        .and_then(|changed| {
+                            conversion::record_edit(tx, portal, list, at)?;
+                            Ok(changed)
+                        })
                     }
                     ListChange::Delete => tx
                         .prepare_cached(
@@ -408,10 +414,10 @@ impl ListStore for SqliteStore {
                     .chain(&update.removed)
                     .copied()
                     .collect();
-                sizes.apply(tx, portal)?;
+                sizes.apply(tx, portal, at)?;
                 let mut sizes = SizeChanges::default();
                 follow_contacts(tx, portal, &touched, &schema, &cache, &mut sizes)?;
-                sizes.apply(tx, portal)?;
+                sizes.apply(tx, portal, at)?;
                 update.added.sort();
                 update.removed.sort();
                 update.missing.sort();
@@ -444,7 +450,7 @@ impl ListStore for SqliteStore {
                     .map_err(internal)?;
                 let mut sizes = SizeChanges::default();
                 sizes.add(into, added as i64);
-                sizes.apply(tx, portal)?;
+                sizes.apply(tx, portal, at)?;
                 if added > 0 {
                     reprocess_dependents(tx, portal, into, &cache)?;
                 }
@@ -453,7 +459,7 @@ impl ListStore for SqliteStore {
             .await
     }
 
-    async fn clear_members(&self, portal: PortalId, list: ListId, _at: Timestamp) -> Result<()> {
+    async fn clear_members(&self, portal: PortalId, list: ListId, at: Timestamp) -> Result<()> {
         let cache = self.live_lists();
         self.connections()
             .write(move |tx| {
@@ -466,9 +472,14 @@ impl ListStore for SqliteStore {
                     )
                     .and_then(|mut stmt| stmt.execute(params![portal.0, list.0]))
                     .map_err(internal)?;
-                tx.prepare_cached("UPDATE lists SET size = 0 WHERE portal_id = ?1 AND id = ?2")
-                    .and_then(|mut stmt| stmt.execute(params![portal.0, list.0]))
+                if removed > 0 {
+                    tx.prepare_cached(
+                        "UPDATE lists SET size = 0, members_changed_at = ?3
+                         WHERE portal_id = ?1 AND id = ?2",
+                    )
+                    .and_then(|mut stmt| stmt.execute(params![portal.0, list.0, at.millis()]))
                     .map_err(internal)?;
+                }
                 if removed > 0 {
                     reprocess_dependents(tx, portal, list, &cache)?;
                 }
@@ -562,7 +573,7 @@ impl ListStore for SqliteStore {
                         sizes.add(list, -1);
                     }
                 }
-                sizes.apply(tx, portal)?;
+                sizes.apply(tx, portal, now)?;
                 let done = rows.len() < limit;
                 if done {
                     // Members that are no longer active contacts (none, as
@@ -618,6 +629,46 @@ impl ListStore for SqliteStore {
                 .map_err(internal)
             })
             .await
+    }
+
+    async fn conversion(&self, portal: PortalId, list: ListId) -> Result<ListConversion> {
+        self.connections()
+            .read(|conn| conversion::conversion(conn, portal, list))
+    }
+
+    async fn schedule_conversion(
+        &self,
+        portal: PortalId,
+        list: ListId,
+        requested: Option<ConversionTime>,
+        at: Timestamp,
+    ) -> Result<ListConversion> {
+        self.connections()
+            .write(move |tx| conversion::schedule(tx, portal, list, requested, at))
+            .await
+    }
+
+    async fn convert_due_lists(&self, now: Timestamp) -> Result<usize> {
+        self.connections()
+            .write(move |tx| conversion::convert_due(tx, now))
+            .await
+    }
+
+    async fn record_list_sizes(&self, at: Timestamp) -> Result<usize> {
+        self.connections()
+            .write(move |tx| conversion::record_sizes(tx, at))
+            .await
+    }
+
+    async fn list_history(
+        &self,
+        portal: PortalId,
+        list: ListId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<ListHistory> {
+        self.connections()
+            .read(|conn| conversion::history(conn, portal, list, from, to))
     }
 
     async fn create_folder(
