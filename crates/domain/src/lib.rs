@@ -14,6 +14,7 @@ pub mod error;
 pub mod ids;
 pub mod lists;
 pub mod property;
+pub mod sandbox;
 pub mod search;
 pub mod store;
 pub mod time;

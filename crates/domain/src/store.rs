@@ -60,6 +60,12 @@ pub trait PortalStore: Send + Sync {
     /// transaction. `false` when there was no such portal.
     async fn delete_portal(&self, portal: PortalId) -> Result<bool>;
 
+    /// Empties the portal of what its API calls wrote, in one transaction
+    /// ([`crate::sandbox`]): with `keep_properties`, its property
+    /// definitions stay; otherwise it has HubSpot's standard ones again.
+    /// Contact ids keep rising. `false` when there was no such portal.
+    async fn reset_portal(&self, portal: PortalId, keep_properties: bool) -> Result<bool>;
+
     /// Stores the portal's limits; `None` when there is no such portal.
     async fn set_limits(
         &self,

@@ -222,6 +222,27 @@ async fn portals(command: PortalsCommand, server: &ServerArgs) -> Result<String,
                 format!("Deleted portal {portal_id} and all its data."),
             ))
         }
+        PortalsCommand::Reset {
+            portal_id,
+            keep_properties,
+        } => {
+            let body = json!({ "keepProperties": keep_properties });
+            let answer = call(
+                server,
+                Method::POST,
+                &format!("/portals/{portal_id}/reset"),
+                Some(body),
+            )
+            .await?;
+            let kept = if keep_properties {
+                "its custom properties"
+            } else {
+                "HubSpot's standard properties"
+            };
+            Ok(show(server, &answer, |_| {
+                format!("Reset portal {portal_id}: no contacts or lists left; its tokens, apps and {kept} stay.")
+            }))
+        }
     }
 }
 

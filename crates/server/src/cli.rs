@@ -99,6 +99,15 @@ pub enum PortalsCommand {
     List,
     /// Delete a portal and every row that belongs to it.
     Delete { portal_id: i64 },
+    /// Empty a portal of its contacts, lists, events and deliveries; its
+    /// tokens, apps and API key stay.
+    Reset {
+        portal_id: i64,
+        /// Keep the portal's custom property definitions (otherwise it has
+        /// HubSpot's standard properties only).
+        #[arg(long)]
+        keep_properties: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -193,6 +193,38 @@ async fn portals_apps_and_keys_from_the_command_line() {
     assert!(table.starts_with("APP ID"), "{table}");
     assert!(table.contains("shown only this once"), "{table}");
 
+    // A reset empties the portal; its token still works.
+    let http = reqwest::Client::new();
+    let created = http
+        .post(format!("{base}/crm/v3/objects/contacts"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"properties": {"email": "reset@cli.io"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let count = |body: Value| body["results"].as_array().map(Vec::len);
+    let listed = |http: reqwest::Client, base: String, token: String| async move {
+        let reply = http
+            .get(format!("{base}/crm/v3/objects/contacts"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status().as_u16(), 200);
+        reply.json::<Value>().await.unwrap()
+    };
+    assert_eq!(
+        count(listed(http.clone(), base.clone(), token.clone()).await),
+        Some(1)
+    );
+    let out = run(&["portals", "reset", &portal, "--keep-properties"]);
+    assert!(out.contains(&format!("Reset portal {portal}")), "{out}");
+    assert_eq!(
+        count(listed(http.clone(), base.clone(), token.clone()).await),
+        Some(0)
+    );
+
     let out = run(&["portals", "delete", &portal]);
     assert!(out.contains(&format!("Deleted portal {portal}")), "{out}");
     assert_eq!(

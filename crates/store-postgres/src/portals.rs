@@ -12,6 +12,7 @@ use spoke_domain::access::limits::{LimitSettings, LimitsMode, Tier};
 use spoke_domain::access::portals::{NewPortal, PortalRecord, PrivateApp};
 use spoke_domain::access::scopes::Scopes;
 use spoke_domain::ids::{AppId, PortalId};
+use spoke_domain::sandbox::reset_empties;
 use spoke_domain::store::{DefaultPortal, PortalStore};
 use spoke_domain::time::Timestamp;
 use spoke_domain::Result;
@@ -134,24 +135,8 @@ impl PortalStore for PostgresStore {
         if exists.is_none() {
             return Ok(false);
         }
-        // Every table with a portal_id column, read from the catalogue, so
-        // that tables added later are cleared too; the portal's row last.
-        let tables: Vec<String> = tx
-            .query(
-                "SELECT c.table_name::text FROM information_schema.columns c
-                 JOIN information_schema.tables t
-                   ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-                 WHERE c.table_schema = current_schema() AND c.column_name = 'portal_id'
-                   AND t.table_type = 'BASE TABLE' AND c.table_name <> 'portals'
-                 ORDER BY 1",
-                &[],
-            )
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        for table in tables {
+        // The portal's row last.
+        for table in portal_tables(&tx).await? {
             tx.execute(
                 &format!("DELETE FROM \"{table}\" WHERE portal_id = $1"),
                 &[&portal.0],
@@ -167,6 +152,44 @@ impl PortalStore for PostgresStore {
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
         self.caches().forget(&Notice::Portal(portal));
+        self.inner.live_lists.forget(portal);
+        Ok(true)
+    }
+
+    async fn reset_portal(&self, portal: PortalId, keep_properties: bool) -> Result<bool> {
+        let mut client = client(self.pool()).await?;
+        let tx = client.transaction().await.map_err(db)?;
+        let exists = tx
+            .query_opt(
+                "SELECT 1 FROM portals WHERE portal_id = $1 FOR UPDATE",
+                &[&portal.0],
+            )
+            .await
+            .map_err(db)?;
+        if exists.is_none() {
+            return Ok(false);
+        }
+        for table in portal_tables(&tx).await? {
+            if reset_empties(&table, keep_properties) {
+                tx.execute(
+                    &format!("DELETE FROM \"{table}\" WHERE portal_id = $1"),
+                    &[&portal.0],
+                )
+                .await
+                .map_err(db)?;
+            }
+        }
+        if !keep_properties {
+            install_standard(&tx, portal).await?;
+            notify(&tx, self.channel(), &Notice::Schema(portal))
+                .await
+                .map_err(db)?;
+        }
+        crate::lists::follow::bump_generation(&tx, portal).await?;
+        tx.commit().await.map_err(db)?;
+        if !keep_properties {
+            self.caches().forget(&Notice::Schema(portal));
+        }
         self.inner.live_lists.forget(portal);
         Ok(true)
     }
@@ -273,4 +296,24 @@ pub(crate) fn limit_settings(row: &Row, first: usize) -> LimitSettings {
         daily: count(2),
         search_per_second: count(3),
     }
+}
+
+/// Every table with a portal_id column but `portals`, read from the
+/// catalogue, so that tables added later are reached too.
+async fn portal_tables(tx: &Transaction<'_>) -> Result<Vec<String>> {
+    Ok(tx
+        .query(
+            "SELECT c.table_name::text FROM information_schema.columns c
+             JOIN information_schema.tables t
+               ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+             WHERE c.table_schema = current_schema() AND c.column_name = 'portal_id'
+               AND t.table_type = 'BASE TABLE' AND c.table_name <> 'portals'
+             ORDER BY 1",
+            &[],
+        )
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
 }

@@ -9,6 +9,7 @@ use spoke_domain::access::limits::{LimitSettings, LimitsMode, Tier};
 use spoke_domain::access::portals::{NewPortal, PortalRecord, PrivateApp};
 use spoke_domain::access::scopes::Scopes;
 use spoke_domain::ids::{AppId, PortalId};
+use spoke_domain::sandbox::reset_empties;
 use spoke_domain::store::{DefaultPortal, PortalStore};
 use spoke_domain::time::Timestamp;
 use spoke_domain::Result;
@@ -127,6 +128,41 @@ impl PortalStore for SqliteStore {
                     if *deleted {
                         store.forget_portal(portal);
                         store.indexes().remove(portal);
+                    }
+                    Ok(())
+                },
+            )
+            .await
+    }
+
+    async fn reset_portal(&self, portal: PortalId, keep_properties: bool) -> Result<bool> {
+        let store = self.clone();
+        self.connections()
+            .write_then(
+                move |tx| {
+                    if !portal_exists(tx, portal)? {
+                        return Ok(false);
+                    }
+                    for table in portal_tables(tx)? {
+                        if reset_empties(&table, keep_properties) {
+                            tx.execute(
+                                &format!("DELETE FROM \"{table}\" WHERE portal_id = ?1"),
+                                [portal.0],
+                            )
+                            .map_err(internal)?;
+                        }
+                    }
+                    if !keep_properties {
+                        properties::install_standard(tx, portal)?;
+                    }
+                    crate::lists::follow::bump_generation(tx, portal)?;
+                    Ok(true)
+                },
+                move |_, reset| {
+                    if *reset {
+                        store.forget_portal(portal);
+                        store.indexes().remove(portal);
+                        store.indexes().add_empty(portal);
                     }
                     Ok(())
                 },

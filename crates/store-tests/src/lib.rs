@@ -13,6 +13,7 @@ mod basics;
 mod concurrency;
 mod lifecycle;
 mod lists;
+mod sandbox;
 mod search;
 
 pub use access::*;
@@ -20,6 +21,7 @@ pub use basics::*;
 pub use concurrency::*;
 pub use lifecycle::*;
 pub use lists::*;
+pub use sandbox::*;
 pub use search::*;
 
 use spoke_domain::access::portals::{NewPortal, NewPrivateApp};
@@ -97,6 +99,7 @@ macro_rules! store_suite {
             lists_are_isolated_between_portals,
             write_time_and_whole_portal_evaluation_agree,
             lists_convert_to_static_when_due_and_keep_their_history,
+            a_reset_empties_a_portal_and_keeps_its_access,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -12,7 +12,7 @@ use spoke_domain::store::Store;
 use spoke_domain::time::Timestamp;
 use std::sync::Arc;
 
-fn filter(name: &str, op: &str, value: Option<&str>) -> FilterInput {
+pub(crate) fn filter(name: &str, op: &str, value: Option<&str>) -> FilterInput {
     FilterInput {
         property_name: Some(name.into()),
         operator: Some(op.into()),
@@ -45,7 +45,7 @@ async fn run(store: &Arc<dyn Store>, portal: PortalId, input: SearchInput) -> (u
     (hits.total, hits.ids.into_iter().map(|id| id.0).collect())
 }
 
-async fn matching(
+pub(crate) async fn matching(
     store: &Arc<dyn Store>,
     portal: PortalId,
     groups: Vec<Vec<FilterInput>>,

@@ -1,5 +1,6 @@
-//! The sandbox admin API under `/_spoke/v1`: portals, private apps, API
-//! keys, public OAuth apps, limits and the consent shortcut. A public
+//! The sandbox admin API under `/_spoke/v1`: portals (and their reset),
+//! private apps, API keys, public OAuth apps, limits and the consent
+//! shortcut. A public
 //! contract: users' scripts and CI depend on these exact shapes. Every call
 //! takes `Authorization: Bearer <admin token>`.
 
@@ -30,6 +31,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/_spoke/v1/portals/{portal_id}",
             get(portals::show).delete(portals::delete),
         )
+        .route("/_spoke/v1/portals/{portal_id}/reset", post(portals::reset))
         .route(
             "/_spoke/v1/portals/{portal_id}/private-apps",
             post(portals::create_private_app),

@@ -121,6 +121,26 @@ pub async fn delete(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResetBody {
+    keep_properties: Option<bool>,
+}
+
+/// `POST /_spoke/v1/portals/{portalId}/reset` `{"keepProperties": true}`
+/// (body optional): 200 with the portal.
+pub async fn reset(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<ResetBody>,
+) -> Result<Response, ApiError> {
+    let portal = state
+        .access
+        .reset_portal(portal_id(&id)?, body.keep_properties.unwrap_or(false))
+        .await?;
+    Ok(json(StatusCode::OK, &PortalBody::from(&portal)))
+}
+
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct NewPrivateAppBody {
     name: Option<String>,

@@ -284,6 +284,19 @@ impl Access {
         }
     }
 
+    /// Empties a portal of what its calls wrote ([`crate::sandbox`]) and
+    /// answers it as it is now.
+    pub async fn reset_portal(
+        &self,
+        portal: PortalId,
+        keep_properties: bool,
+    ) -> Result<PortalRecord> {
+        if !self.store.reset_portal(portal, keep_properties).await? {
+            return Err(no_portal(portal));
+        }
+        self.portal(portal).await
+    }
+
     pub async fn set_limits(
         &self,
         portal: PortalId,
