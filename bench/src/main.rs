@@ -11,6 +11,7 @@ mod load;
 mod memory;
 mod raw_postgres;
 mod raw_sqlite;
+mod sandbox;
 mod search;
 mod webhooks;
 
@@ -110,6 +111,20 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         contacts: u64,
         #[arg(long, default_value_t = 2)]
+        rounds: usize,
+    },
+    /// Portal create, and reset of a portal holding N contacts, beside
+    /// GET /health.
+    Sandbox {
+        /// Address of a running Spoke.
+        #[arg(long)]
+        addr: SocketAddr,
+        #[arg(long)]
+        admin_token: String,
+        /// Contacts in the portal before each reset.
+        #[arg(long, value_delimiter = ',', default_values_t = [1_000u64, 10_000, 100_000])]
+        sizes: Vec<u64>,
+        #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
     /// Ingest into a portal with DYNAMIC lists beside one without, then
@@ -225,6 +240,12 @@ fn main() {
             rounds,
             lists,
         } => runtime.block_on(lists::run(addr, &admin_token, contacts, rounds, lists)),
+        Command::Sandbox {
+            addr,
+            admin_token,
+            sizes,
+            rounds,
+        } => runtime.block_on(sandbox::run(addr, &admin_token, &sizes, rounds)),
         Command::ScanReference { db } => {
             raw_sqlite::scan(&db);
         }
