@@ -125,14 +125,7 @@ impl PortalStore for PostgresStore {
     async fn delete_portal(&self, portal: PortalId) -> Result<bool> {
         let mut client = client(self.pool()).await?;
         let tx = client.transaction().await.map_err(db)?;
-        let exists = tx
-            .query_opt(
-                "SELECT 1 FROM portals WHERE portal_id = $1 FOR UPDATE",
-                &[&portal.0],
-            )
-            .await
-            .map_err(db)?;
-        if exists.is_none() {
+        if !lock_portal(&tx, portal).await? {
             return Ok(false);
         }
         // The portal's row last.
@@ -159,14 +152,7 @@ impl PortalStore for PostgresStore {
     async fn reset_portal(&self, portal: PortalId, keep_properties: bool) -> Result<bool> {
         let mut client = client(self.pool()).await?;
         let tx = client.transaction().await.map_err(db)?;
-        let exists = tx
-            .query_opt(
-                "SELECT 1 FROM portals WHERE portal_id = $1 FOR UPDATE",
-                &[&portal.0],
-            )
-            .await
-            .map_err(db)?;
-        if exists.is_none() {
+        if !lock_portal(&tx, portal).await? {
             return Ok(false);
         }
         for table in portal_tables(&tx).await? {
@@ -316,4 +302,16 @@ async fn portal_tables(tx: &Transaction<'_>) -> Result<Vec<String>> {
         .iter()
         .map(|r| r.get(0))
         .collect())
+}
+
+/// Locks the portal's row for the transaction; `false` when there is none.
+async fn lock_portal(tx: &Transaction<'_>, portal: PortalId) -> Result<bool> {
+    Ok(tx
+        .query_opt(
+            "SELECT 1 FROM portals WHERE portal_id = $1 FOR UPDATE",
+            &[&portal.0],
+        )
+        .await
+        .map_err(db)?
+        .is_some())
 }

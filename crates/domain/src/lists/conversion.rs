@@ -55,6 +55,16 @@ impl ConversionTime {
     /// Reads HubSpot's `PublicListConversionTime`; a date must be today or
     /// later (UTC).
     pub fn parse(value: &Value, now: Timestamp) -> Result<ConversionTime> {
+        ConversionTime::read(value, Some(now))
+    }
+
+    /// Reads what [`ConversionTime::to_json`] stored (no date check).
+    pub fn from_stored(value: &Value) -> Result<ConversionTime> {
+        ConversionTime::read(value, None)
+    }
+
+    /// Reads the JSON; a date is checked against `now` when given.
+    fn read(value: &Value, now: Option<Timestamp>) -> Result<ConversionTime> {
         let object = value
             .as_object()
             .ok_or_else(|| invalid("The conversion time must be a JSON object."))?;
@@ -73,11 +83,13 @@ impl ConversionTime {
                     .and_then(|d| i8::try_from(d).ok())
                     .ok_or_else(bad)?;
                 let date = Date::new(year, month, day).map_err(|_| bad())?;
-                let today = to_utc(now)?.date();
-                if date < today {
-                    return Err(invalid(format!(
-                        "The conversion date {date} is in the past: choose today ({today}) or a later day."
-                    )));
+                if let Some(now) = now {
+                    let today = to_utc(now)?.date();
+                    if date < today {
+                        return Err(invalid(format!(
+                            "The conversion date {date} is in the past: choose today ({today}) or a later day."
+                        )));
+                    }
                 }
                 Ok(ConversionTime::Date { year, month, day })
             }
@@ -120,11 +132,6 @@ impl ConversionTime {
                 "conversionType": "INACTIVITY", "offset": offset, "timeUnit": unit.as_str(),
             }),
         }
-    }
-
-    /// Reads what [`ConversionTime::to_json`] stored (no date check).
-    pub fn from_stored(value: &Value) -> Result<ConversionTime> {
-        ConversionTime::parse(value, Timestamp::from_stored(i64::MIN / 2))
     }
 
     /// Whether a list asked for at `requested_at`, whose members last

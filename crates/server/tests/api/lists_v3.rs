@@ -762,23 +762,14 @@ async fn rolling_date_ranges_are_evaluated_again_on_a_schedule() {
     panic!("the rolling list never took the contact in");
 }
 
+/// Today's UTC date, as the server's clock sees it.
 fn today() -> (i32, u32, u32) {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        / 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year as i32, month as u32, day as u32)
+    let (date, _) = spoke_domain::time::Timestamp::now().date_and_time_of_day();
+    (
+        date.year(),
+        u32::from(u8::from(date.month())),
+        u32::from(date.day()),
+    )
 }
 
 #[tokio::test]
