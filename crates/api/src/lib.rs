@@ -25,6 +25,7 @@ use axum::Router;
 use spoke_domain::access::Access;
 use spoke_domain::crm::Crm;
 use spoke_domain::lists::Lists;
+use spoke_domain::sandbox::faults::Faults;
 use spoke_domain::webhooks::Webhooks;
 use std::sync::Arc;
 use tower::Layer;
@@ -50,6 +51,7 @@ pub struct AppState {
     pub access: Access,
     pub webhooks: Webhooks,
     pub lists: Lists,
+    pub faults: Faults,
     pub options: Arc<Options>,
 }
 

@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::ids::{AppId, ContactId, PortalId};
 use crate::lists::ListStore;
 use crate::property::{PropertyDefinition, PropertyGroup, PropertySchema};
+use crate::sandbox::faults::PortalFaults;
 use crate::search::{SearchHits, SearchRequest};
 use crate::time::Timestamp;
 use crate::webhooks::WebhookStore;
@@ -72,6 +73,28 @@ pub trait PortalStore: Send + Sync {
         portal: PortalId,
         limits: LimitSettings,
     ) -> Result<Option<PortalRecord>>;
+}
+
+/// A portal's faults, injected on purpose ([`crate::sandbox::faults`]).
+/// Read on every call of the portal's API, so stores cache them and drop
+/// the copy on every node when they change.
+#[async_trait]
+pub trait FaultStore: Send + Sync {
+    /// The portal's faults (none when never set).
+    async fn faults(&self, portal: PortalId) -> Result<Arc<PortalFaults>>;
+
+    /// Sets the portal's faults (or, `None`, clears them), with a fresh
+    /// budget for every rule with a `count`. `false` when there is no such
+    /// portal.
+    async fn set_faults(&self, portal: PortalId, faults: Option<PortalFaults>) -> Result<bool>;
+
+    /// What is left of each rule's budget, by rule position (`None` for a
+    /// rule without one).
+    async fn fault_budgets(&self, portal: PortalId) -> Result<Vec<Option<u64>>>;
+
+    /// Takes one hit from rule `rule`'s budget, atomically across nodes;
+    /// `false` when it is spent.
+    async fn take_fault(&self, portal: PortalId, rule: usize) -> Result<bool>;
 }
 
 /// Credentials, apps and grants. Secrets arrive and are looked up as
@@ -471,6 +494,7 @@ pub trait OutboxStore: Send + Sync {
 /// Everything a backend provides.
 pub trait Store:
     PortalStore
+    + FaultStore
     + AccessStore
     + PropertyStore
     + ContactStore
@@ -483,6 +507,7 @@ pub trait Store:
 
 impl<
         T: PortalStore
+            + FaultStore
             + AccessStore
             + PropertyStore
             + ContactStore

@@ -1,7 +1,7 @@
 //! What a node may cache, and how every node learns that it changed.
 //!
-//! A node keeps no contact data. It caches property schemas and token
-//! lookups, which are read on nearly every request; a change to either is
+//! A node keeps no contact data. It caches property schemas, token
+//! lookups and fault rules, which are read on nearly every request; a change to either is
 //! announced with `NOTIFY` in the transaction that makes it (delivered at
 //! commit), and every node drops its copy on hearing it. A node that loses
 //! its listening connection drops everything it cached, since it may have
@@ -11,6 +11,7 @@ use futures_util::StreamExt;
 use spoke_domain::access::StoredCredential;
 use spoke_domain::ids::PortalId;
 use spoke_domain::property::PropertySchema;
+use spoke_domain::sandbox::faults::PortalFaults;
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -24,6 +25,7 @@ const MAX_CACHED_TOKENS: usize = 100_000;
 pub(crate) struct Caches {
     schemas: RwLock<HashMap<PortalId, Arc<PropertySchema>>>,
     credentials: RwLock<HashMap<[u8; 32], StoredCredential>>,
+    faults: RwLock<HashMap<PortalId, Arc<PortalFaults>>>,
 }
 
 impl Caches {
@@ -40,6 +42,21 @@ impl Caches {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(portal, schema);
+    }
+
+    pub fn faults(&self, portal: PortalId) -> Option<Arc<PortalFaults>> {
+        self.faults
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&portal)
+            .cloned()
+    }
+
+    pub fn keep_faults(&self, portal: PortalId, faults: Arc<PortalFaults>) {
+        self.faults
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(portal, faults);
     }
 
     pub fn credential(&self, hash: &[u8; 32]) -> Option<StoredCredential> {
@@ -76,7 +93,13 @@ impl Caches {
                     .unwrap_or_else(PoisonError::into_inner)
                     .remove(hash);
             }
-            Notice::Credentials(_) => {}
+            Notice::Credentials(_) | Notice::Faults(_) => {}
+        }
+        if let Notice::Portal(portal) | Notice::Faults(portal) = notice {
+            self.faults
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(portal);
         }
         if let Notice::Portal(portal) | Notice::Credentials(portal) = notice {
             self.credentials
@@ -88,6 +111,10 @@ impl Caches {
 
     pub fn clear(&self) {
         self.schemas
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.faults
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
@@ -109,6 +136,8 @@ pub(crate) enum Notice {
     Portal(PortalId),
     /// A portal's credentials or limits changed.
     Credentials(PortalId),
+    /// A portal's faults changed.
+    Faults(PortalId),
 }
 
 impl Notice {
@@ -117,6 +146,7 @@ impl Notice {
             Notice::Schema(p) => format!("schema:{p}"),
             Notice::Portal(p) => format!("portal:{p}"),
             Notice::Credentials(p) => format!("credentials:{p}"),
+            Notice::Faults(p) => format!("faults:{p}"),
             Notice::Token(hash) => {
                 let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
                 format!("token:{hex}")
@@ -130,6 +160,7 @@ impl Notice {
             "schema" => value.parse().ok().map(|p| Notice::Schema(PortalId(p))),
             "portal" => value.parse().ok().map(|p| Notice::Portal(PortalId(p))),
             "credentials" => value.parse().ok().map(|p| Notice::Credentials(PortalId(p))),
+            "faults" => value.parse().ok().map(|p| Notice::Faults(PortalId(p))),
             "token" if value.len() == 64 => {
                 let mut hash = [0u8; 32];
                 for (i, byte) in hash.iter_mut().enumerate() {
@@ -226,6 +257,7 @@ mod tests {
             Notice::Schema(PortalId(7)),
             Notice::Portal(PortalId(1)),
             Notice::Credentials(PortalId(3)),
+            Notice::Faults(PortalId(4)),
             Notice::Token([0xab; 32]),
         ] {
             assert_eq!(Notice::parse(&notice.payload()), Some(notice));

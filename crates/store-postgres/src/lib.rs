@@ -19,6 +19,7 @@ pub mod catalogue;
 mod contacts;
 mod credentials;
 mod db;
+mod faults;
 mod invalidation;
 mod list_processing;
 mod lists;

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_list_conversions",
         include_str!("../migrations/0008_list_conversions.sql"),
     ),
+    ("0009_faults", include_str!("../migrations/0009_faults.sql")),
 ];
 
 /// The lock every node takes around migrations (per schema, so several

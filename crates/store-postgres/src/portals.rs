@@ -167,15 +167,15 @@ impl PortalStore for PostgresStore {
         }
         if !keep_properties {
             install_standard(&tx, portal).await?;
-            notify(&tx, self.channel(), &Notice::Schema(portal))
-                .await
-                .map_err(db)?;
         }
         crate::lists::follow::bump_generation(&tx, portal).await?;
+        // Definitions and faults may have changed: every node drops its
+        // copies of the portal's.
+        notify(&tx, self.channel(), &Notice::Portal(portal))
+            .await
+            .map_err(db)?;
         tx.commit().await.map_err(db)?;
-        if !keep_properties {
-            self.caches().forget(&Notice::Schema(portal));
-        }
+        self.caches().forget(&Notice::Portal(portal));
         self.inner.live_lists.forget(portal);
         Ok(true)
     }
@@ -305,7 +305,7 @@ async fn portal_tables(tx: &Transaction<'_>) -> Result<Vec<String>> {
 }
 
 /// Locks the portal's row for the transaction; `false` when there is none.
-async fn lock_portal(tx: &Transaction<'_>, portal: PortalId) -> Result<bool> {
+pub(crate) async fn lock_portal(tx: &Transaction<'_>, portal: PortalId) -> Result<bool> {
     Ok(tx
         .query_opt(
             "SELECT 1 FROM portals WHERE portal_id = $1 FOR UPDATE",

@@ -19,6 +19,7 @@ mod access;
 mod connection;
 mod contacts;
 mod credentials;
+mod faults;
 mod lists;
 mod lock;
 pub mod migrations;
@@ -121,6 +122,8 @@ struct Inner {
     indexes: Arc<SearchIndexes>,
     /// Each portal's live lists, parsed.
     live_lists: Arc<spoke_domain::lists::LiveListCache>,
+    /// Each portal's faults, read on every call.
+    faults: RwLock<HashMap<PortalId, Arc<spoke_domain::sandbox::faults::PortalFaults>>>,
     /// Released last, once every connection is closed.
     _lock: DatabaseLock,
 }
@@ -162,6 +165,7 @@ impl SqliteStore {
                 counter: access::new_counter(),
                 indexes: Arc::new(SearchIndexes::default()),
                 live_lists: Arc::default(),
+                faults: RwLock::new(HashMap::new()),
                 _lock: lock,
             }),
         };

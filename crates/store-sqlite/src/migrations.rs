@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_list_conversions",
         include_str!("../migrations/0008_list_conversions.sql"),
     ),
+    ("0009_faults", include_str!("../migrations/0009_faults.sql")),
 ];
 
 /// Applies the migrations the database lacks. When the database records a

@@ -210,6 +210,7 @@ impl SqliteStore {
     /// Drops what this node cached about a deleted portal.
     fn forget_portal(&self, portal: PortalId) {
         self.forget_credentials_of(portal);
+        self.forget_faults(portal);
         self.live_lists().forget(portal);
         self.inner
             .schemas

@@ -100,6 +100,7 @@ macro_rules! store_suite {
             write_time_and_whole_portal_evaluation_agree,
             lists_convert_to_static_when_due_and_keep_their_history,
             a_reset_empties_a_portal_and_keeps_its_access,
+            fault_rules_and_budgets_hold_across_callers,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

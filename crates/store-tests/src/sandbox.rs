@@ -116,3 +116,43 @@ pub async fn a_reset_empties_a_portal_and_keeps_its_access(store: Arc<dyn Store>
         .await
         .unwrap());
 }
+
+pub async fn fault_rules_and_budgets_hold_across_callers(store: Arc<dyn Store>) {
+    use spoke_domain::sandbox::faults::PortalFaults;
+    let p = new_portal(&store, "Faulty", "token-faulty").await;
+    let other = default_portal(&store).await;
+    assert!(store.faults(p).await.unwrap().is_empty());
+    let faults = PortalFaults::parse(&json!({"rules": [
+        {"path": "/crm/*", "status": 503, "count": 2},
+        {"latencyMs": 5}
+    ], "searchLagMs": 100}))
+    .unwrap();
+    assert!(store.set_faults(p, Some(faults.clone())).await.unwrap());
+    // Read at once after the change (the cache was dropped).
+    assert_eq!(*store.faults(p).await.unwrap(), faults);
+    assert!(store.faults(other).await.unwrap().is_empty());
+    assert_eq!(store.fault_budgets(p).await.unwrap(), [Some(2), None]);
+    // Two takers at once share the budget of two.
+    let (a, b) = tokio::join!(store.take_fault(p, 0), store.take_fault(p, 0));
+    assert!(a.unwrap() && b.unwrap());
+    assert!(!store.take_fault(p, 0).await.unwrap());
+    assert!(
+        !store.take_fault(p, 1).await.unwrap(),
+        "no budget, nothing to take"
+    );
+    assert_eq!(store.fault_budgets(p).await.unwrap(), [Some(0), None]);
+    // Set again: fresh budgets.
+    assert!(store.set_faults(p, Some(faults.clone())).await.unwrap());
+    assert_eq!(store.fault_budgets(p).await.unwrap(), [Some(2), None]);
+    // Cleared, and a reset clears them too.
+    assert!(store.set_faults(p, None).await.unwrap());
+    assert!(store.faults(p).await.unwrap().is_empty());
+    assert!(store.set_faults(p, Some(faults)).await.unwrap());
+    assert!(!store.faults(p).await.unwrap().is_empty());
+    assert!(store.reset_portal(p, true).await.unwrap());
+    assert!(store.faults(p).await.unwrap().is_empty());
+    assert!(!store
+        .set_faults(spoke_domain::ids::PortalId(987_654), None)
+        .await
+        .unwrap());
+}

@@ -1,10 +1,12 @@
-//! The sandbox admin API under `/_spoke/v1`: portals (and their reset),
+//! The sandbox admin API under `/_spoke/v1`: portals (their reset and
+//! faults),
 //! private apps, API keys, public OAuth apps, limits and the consent
 //! shortcut. A public
 //! contract: users' scripts and CI depend on these exact shapes. Every call
 //! takes `Authorization: Bearer <admin token>`.
 
 mod apps;
+mod faults;
 mod portals;
 mod webhooks;
 
@@ -32,6 +34,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(portals::show).delete(portals::delete),
         )
         .route("/_spoke/v1/portals/{portal_id}/reset", post(portals::reset))
+        .route(
+            "/_spoke/v1/portals/{portal_id}/faults",
+            put(faults::set).get(faults::show).delete(faults::clear),
+        )
         .route(
             "/_spoke/v1/portals/{portal_id}/private-apps",
             post(portals::create_private_app),

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 use spoke_domain::error::{Category, ErrorDetail, LimitPolicy, PropertyProblem};
+use spoke_domain::sandbox::faults::FaultStatus;
 use spoke_domain::Error;
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -22,9 +23,17 @@ use std::collections::BTreeMap;
 #[derive(Debug)]
 pub enum ApiError {
     Domain(Error),
-    RouteNotFound { method: Method, path: String },
-    MethodNotAllowed { method: Method, path: String },
+    RouteNotFound {
+        method: Method,
+        path: String,
+    },
+    MethodNotAllowed {
+        method: Method,
+        path: String,
+    },
     PayloadTooLarge,
+    /// A transient error a portal's fault rule asked for.
+    Injected(FaultStatus),
 }
 
 impl From<Error> for ApiError {
@@ -226,6 +235,14 @@ impl ApiError {
                     format!("HTTP method {method} is not supported by {path}"),
                 ),
             ),
+            ApiError::Injected(fault) => {
+                let (category, message) = fault.category_and_message();
+                let status =
+                    StatusCode::from_u16(fault.code()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                let mut out = body(Category::ServiceUnavailable, message.into());
+                out.category = category;
+                (status, out)
+            }
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 body(
@@ -282,6 +299,14 @@ impl IntoResponse for ApiError {
 pub(crate) fn render(err: ApiError, extra: Vec<(&'static str, Value)>) -> Response {
     if let ApiError::Domain(Error::RateLimited(policy)) = &err {
         return rate_limited(policy, &err);
+    }
+    if let ApiError::Injected(FaultStatus::TooManyRequests) = err {
+        // HubSpot's ten-secondly 429, which the clients' retries read.
+        let policy = LimitPolicy::TenSecondly {
+            group: "spoke-injected-fault".into(),
+        };
+        let err = ApiError::Domain(Error::RateLimited(policy.clone()));
+        return rate_limited(&policy, &err);
     }
     match family() {
         Family::V1 => v1::render_v1(err, extra),

@@ -8,9 +8,11 @@
 //! 2. [`authenticate`]: the credential (bearer token, `?hapikey=`, legacy
 //!    `?access_token=`) becomes the [`Caller`](spoke_domain::access::Caller),
 //!    or 401.
-//! 3. [`limits`]: the call is counted against the caller's allowances; 429
+//! 3. [`faults`]: a fault rule the portal set may delay the call or
+//!    answer it with a transient error instead (sandbox controls).
+//! 4. [`limits`]: the call is counted against the caller's allowances; 429
 //!    when one is spent; HubSpot's rate-limit headers on every response.
-//! 4. [`scopes`]: the caller holds a scope the endpoint needs
+//! 5. [`scopes`]: the caller holds a scope the endpoint needs
 //!    ([`endpoints`]), or 403.
 //!
 //! Handlers receive the caller (or its portal) and never authenticate.
@@ -18,6 +20,7 @@
 pub mod authenticate;
 pub mod endpoints;
 pub mod family;
+pub mod faults;
 pub mod limits;
 pub mod scopes;
 
@@ -30,6 +33,7 @@ pub fn portal_api(routes: Router<AppState>, state: &AppState) -> Router<AppState
     routes
         .route_layer(from_fn(scopes::check_scopes))
         .route_layer(from_fn_with_state(state.clone(), limits::count_call))
+        .route_layer(from_fn_with_state(state.clone(), faults::inject))
         .route_layer(from_fn_with_state(
             state.clone(),
             authenticate::authenticate,

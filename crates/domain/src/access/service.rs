@@ -797,6 +797,7 @@ impl Access {
 /// How long a browser stays signed in.
 pub const SESSION_LIFETIME_MS: i64 = 12 * 3600 * 1000;
 
-fn no_portal(portal: PortalId) -> Error {
+/// The 404 of a portal that does not exist.
+pub fn no_portal(portal: PortalId) -> Error {
     Error::NotFound(format!("Portal {portal} does not exist."))
 }

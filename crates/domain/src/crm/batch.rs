@@ -274,7 +274,7 @@ impl Crm {
         let schema = self.schema_for(portal, named).await?;
         let request = SearchRequest::validate(input, &schema)?;
         let (offset, limit) = (request.offset, request.limit);
-        let hits = self.store.search(portal, request).await?;
+        let hits = self.run_search(portal, request).await?;
         let contacts = self.store.find_contacts(portal, &hits.ids, false).await?;
         let next = offset + limit;
         let next_after = (next < hits.total as usize && next < MAX_RESULTS).then_some(next);

@@ -204,7 +204,7 @@ impl Crm {
             offset,
             limit,
         };
-        let hits = self.store.search(portal, request).await?;
+        let hits = self.run_search(portal, request).await?;
         let contacts = self.store.find_contacts(portal, &hits.ids, false).await?;
         Ok(QueryPage {
             total: hits.total,

@@ -15,7 +15,9 @@ use crate::contact::Contact;
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, PortalId};
 use crate::property::PropertySchema;
+use crate::search::{SearchHits, SearchRequest};
 use crate::store::Store;
+use crate::time::Timestamp;
 use std::sync::Arc;
 
 /// Largest page of a contact listing.
@@ -90,5 +92,17 @@ impl Crm {
             return Ok(schema);
         }
         self.store.reload_property_schema(portal).await
+    }
+
+    /// Runs a search as the portal's search index would answer it: with a
+    /// search lag set ([`crate::sandbox::faults`]), contacts written less
+    /// than that long ago are not found.
+    async fn run_search(&self, portal: PortalId, mut request: SearchRequest) -> Result<SearchHits> {
+        let lag = self.store.faults(portal).await?.search_lag_ms;
+        if lag > 0 {
+            let cutoff = Timestamp::now().millis() - lag as i64;
+            request.hide_written_since(cutoff);
+        }
+        self.store.search(portal, request).await
     }
 }

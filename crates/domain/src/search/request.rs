@@ -349,6 +349,25 @@ fn parse_filter(
 }
 
 impl SearchRequest {
+    /// Leaves out contacts written (created or changed) at `cutoff` (ms)
+    /// or later: every group gets the filter, or the search one group.
+    pub fn hide_written_since(&mut self, cutoff: i64) {
+        let written_before = Filter {
+            property: "lastmodifieddate".into(),
+            predicate: Predicate::Range(
+                Bound::Unbounded,
+                Bound::Excluded(Term::Number(cutoff as f64)),
+            ),
+            negated: false,
+        };
+        if self.groups.is_empty() {
+            self.groups.push(Vec::new());
+        }
+        for group in &mut self.groups {
+            group.push(written_before.clone());
+        }
+    }
+
     /// Validates a search against the portal's properties and HubSpot's
     /// limits.
     pub fn validate(input: &SearchInput, schema: &PropertySchema) -> Result<SearchRequest, Error> {

@@ -32,6 +32,7 @@ mod properties_v1;
 mod property_groups;
 mod receiver;
 mod routing;
+mod sandbox_faults;
 mod sandbox_reset;
 mod search;
 mod search_random;

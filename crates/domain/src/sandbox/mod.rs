@@ -1,4 +1,7 @@
-//! Sandbox controls over a portal's state. A reset empties a portal of
+//! Sandbox controls over a portal's state: reset (here) and faults
+//! injected on purpose ([`faults`]).
+//!
+//! A reset empties a portal of
 //! everything its API calls wrote (contacts and their history, events and
 //! webhook deliveries, lists and memberships, GDPR blocks) and keeps who
 //! may call it (its tokens, private apps, app installs, API key, limits).
@@ -6,6 +9,8 @@
 //! Stores empty every table holding the portal's rows except the ones
 //! named here, so a table added later is emptied by a reset unless it is
 //! added to [`KEPT_ON_RESET`].
+
+pub mod faults;
 
 /// Tables of portal rows a reset keeps: the portal, who may call it, and
 /// the lists' generation counter (moved on, never restarted, so a node
