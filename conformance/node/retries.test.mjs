@@ -62,3 +62,21 @@ test('without retries the 429 reaches the caller with HubSpot\'s body', async ()
     return true;
   });
 });
+
+test('injected 5xx faults are retried by the SDK; a 423 and a 429 without retries reach the caller', async () => {
+  const portal = await admin('POST', '/_spoke/v1/portals', { name: 'faults' });
+  const faults = `/_spoke/v1/portals/${portal.portalId}/faults`;
+  await admin('PUT', faults, { rules: [{ method: 'GET', path: '/crm/v3/objects/contacts*', status: 503, count: 2 }] });
+  const retrying = new Client({ accessToken: portal.accessToken, basePath: process.env.SPOKE_URL, numberOfApiCallRetries: 3 });
+  const page = await retrying.crm.contacts.basicApi.getPage(1);
+  assert.deepEqual(page.results, []);
+  assert.deepEqual((await admin('GET', faults)).rules, []);
+
+  const plain = new Client({ accessToken: portal.accessToken, basePath: process.env.SPOKE_URL });
+  await admin('PUT', faults, { rules: [{ status: 423, count: 1 }, { status: 429, count: 1 }] });
+  await assert.rejects(plain.crm.contacts.basicApi.getPage(1), (err) => err.code === 423 && err.body.category === 'LOCKED');
+  await assert.rejects(plain.crm.contacts.basicApi.getPage(1), (err) => err.code === 429 && err.body.policyName === 'TEN_SECONDLY_ROLLING');
+  const after = await plain.crm.contacts.basicApi.getPage(1);
+  assert.deepEqual(after.results, []);
+  await admin('DELETE', `/_spoke/v1/portals/${portal.portalId}`);
+});
