@@ -26,6 +26,7 @@ use spoke_domain::access::Access;
 use spoke_domain::crm::Crm;
 use spoke_domain::lists::Lists;
 use spoke_domain::sandbox::faults::Faults;
+use spoke_domain::sandbox::snapshots::Snapshots;
 use spoke_domain::webhooks::Webhooks;
 use std::sync::Arc;
 use tower::Layer;
@@ -52,6 +53,7 @@ pub struct AppState {
     pub webhooks: Webhooks,
     pub lists: Lists,
     pub faults: Faults,
+    pub snapshots: Snapshots,
     pub options: Arc<Options>,
 }
 

@@ -18,6 +18,7 @@ use crate::ids::{AppId, ContactId, PortalId};
 use crate::lists::ListStore;
 use crate::property::{PropertyDefinition, PropertyGroup, PropertySchema};
 use crate::sandbox::faults::PortalFaults;
+use crate::sandbox::snapshots::Snapshot;
 use crate::search::{SearchHits, SearchRequest};
 use crate::time::Timestamp;
 use crate::webhooks::WebhookStore;
@@ -95,6 +96,35 @@ pub trait FaultStore: Send + Sync {
     /// Takes one hit from rule `rule`'s budget, atomically across nodes;
     /// `false` when it is spent.
     async fn take_fault(&self, portal: PortalId, rule: usize) -> Result<bool>;
+}
+
+/// Snapshots of a portal's state and copies of a portal
+/// ([`crate::sandbox::snapshots`]).
+#[async_trait]
+pub trait SnapshotStore: Send + Sync {
+    /// Takes a snapshot of the portal's state, in one transaction. `None`
+    /// when there is no such portal; a name in use is `AlreadyExists`.
+    async fn take_snapshot(
+        &self,
+        portal: PortalId,
+        name: &str,
+        at: Timestamp,
+    ) -> Result<Option<Snapshot>>;
+
+    /// The portal's snapshots, oldest first.
+    async fn snapshots(&self, portal: PortalId) -> Result<Vec<Snapshot>>;
+
+    /// Puts the portal's state back as the snapshot holds it, in one
+    /// transaction; `None` when there is no such snapshot.
+    async fn restore_snapshot(&self, portal: PortalId, name: &str) -> Result<Option<Snapshot>>;
+
+    /// Deletes a snapshot; `false` when there was none.
+    async fn delete_snapshot(&self, portal: PortalId, name: &str) -> Result<bool>;
+
+    /// Gives the new portal `into` the property definitions of `from`
+    /// and, with `data`, every row a snapshot of `from` would hold, with
+    /// its id counter, in one transaction.
+    async fn copy_portal(&self, from: PortalId, into: PortalId, data: bool) -> Result<()>;
 }
 
 /// Credentials, apps and grants. Secrets arrive and are looked up as
@@ -495,6 +525,7 @@ pub trait OutboxStore: Send + Sync {
 pub trait Store:
     PortalStore
     + FaultStore
+    + SnapshotStore
     + AccessStore
     + PropertyStore
     + ContactStore
@@ -508,6 +539,7 @@ pub trait Store:
 impl<
         T: PortalStore
             + FaultStore
+            + SnapshotStore
             + AccessStore
             + PropertyStore
             + ContactStore

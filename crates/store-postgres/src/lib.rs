@@ -30,6 +30,7 @@ mod properties;
 mod rate_usage;
 mod readers;
 mod search;
+mod snapshots;
 mod statistics;
 pub mod testing;
 mod webhooks;

@@ -286,7 +286,7 @@ pub(crate) fn limit_settings(row: &Row, first: usize) -> LimitSettings {
 
 /// Every table with a portal_id column but `portals`, read from the
 /// catalogue, so that tables added later are reached too.
-async fn portal_tables(tx: &Transaction<'_>) -> Result<Vec<String>> {
+pub(crate) async fn portal_tables(tx: &Transaction<'_>) -> Result<Vec<String>> {
     Ok(tx
         .query(
             "SELECT c.table_name::text FROM information_schema.columns c

@@ -27,6 +27,7 @@ mod outbox;
 mod portals;
 mod properties;
 mod search_index;
+mod snapshots;
 mod webhooks;
 
 use connection::Connections;

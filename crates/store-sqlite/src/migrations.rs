@@ -33,6 +33,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0008_list_conversions.sql"),
     ),
     ("0009_faults", include_str!("../migrations/0009_faults.sql")),
+    (
+        "0010_snapshots",
+        include_str!("../migrations/0010_snapshots.sql"),
+    ),
 ];
 
 /// Applies the migrations the database lacks. When the database records a

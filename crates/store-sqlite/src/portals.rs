@@ -208,7 +208,7 @@ impl PortalStore for SqliteStore {
 
 impl SqliteStore {
     /// Drops what this node cached about a deleted portal.
-    fn forget_portal(&self, portal: PortalId) {
+    pub(crate) fn forget_portal(&self, portal: PortalId) {
         self.forget_credentials_of(portal);
         self.forget_faults(portal);
         self.live_lists().forget(portal);
@@ -222,7 +222,7 @@ impl SqliteStore {
 
 /// Every table with a `portal_id` column: what a portal's deletion clears.
 /// Read from the schema, so that tables added later are cleared too.
-fn portal_tables(tx: &Transaction<'_>) -> Result<Vec<String>> {
+pub(crate) fn portal_tables(tx: &Transaction<'_>) -> Result<Vec<String>> {
     let mut stmt = tx
         .prepare(
             "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c

@@ -101,6 +101,7 @@ macro_rules! store_suite {
             lists_convert_to_static_when_due_and_keep_their_history,
             a_reset_empties_a_portal_and_keeps_its_access,
             fault_rules_and_budgets_hold_across_callers,
+            snapshots_restore_a_portal_exactly_and_clones_are_apart,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -156,3 +156,227 @@ pub async fn fault_rules_and_budgets_hold_across_callers(store: Arc<dyn Store>) 
         .await
         .unwrap());
 }
+
+/// Everything the store answers about a portal's state, as text: its
+/// contacts (active and archived) with every recorded change and merge
+/// audit, its property definitions, its lists with their members, and its
+/// folders. Two equal dumps are the same state as the API sees it.
+pub async fn portal_state(store: &Arc<dyn Store>, p: spoke_domain::ids::PortalId) -> String {
+    use std::collections::BTreeMap;
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut ids = Vec::new();
+    for archived in [false, true] {
+        let contacts = store
+            .list_contacts(
+                p,
+                ListQuery {
+                    from: None,
+                    limit: 100_000,
+                    archived,
+                },
+            )
+            .await
+            .unwrap();
+        for c in contacts {
+            ids.push(c.id);
+            writeln!(out, "contact {c:?}").unwrap();
+        }
+    }
+    let changes: BTreeMap<_, _> = store
+        .recorded_changes(p, &ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    writeln!(out, "changes {changes:?}").unwrap();
+    let audits: BTreeMap<_, _> = store
+        .merge_audits(p, &ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    writeln!(out, "merges {audits:?}").unwrap();
+    let schema = store.property_schema(p).await.unwrap();
+    let mut defs: Vec<String> = schema.all().map(|d| format!("{d:?}")).collect();
+    defs.sort();
+    writeln!(out, "properties {defs:?}").unwrap();
+    for list in store.lists(p, None, true).await.unwrap() {
+        let members = crate::lists::members(store, p, list.id).await;
+        writeln!(out, "list {list:?} members {members:?}").unwrap();
+    }
+    writeln!(out, "folders {:?}", store.folders(p).await.unwrap()).unwrap();
+    out
+}
+
+pub async fn snapshots_restore_a_portal_exactly_and_clones_are_apart(store: Arc<dyn Store>) {
+    use spoke_domain::contact::ContactLookup as Lookup;
+    let p = new_portal(&store, "Snapshotted", "token-snap").await;
+    store
+        .create_property(
+            p,
+            custom("favourite", PropertyType::String, FieldType::Text),
+        )
+        .await
+        .unwrap();
+    let a = store
+        .create_contact(p, write(&[("email", "a@snap.io"), ("favourite", "tea")]))
+        .await
+        .unwrap();
+    store
+        .update_contact(
+            p,
+            a.id,
+            write(&[("favourite", "coffee"), ("firstname", "Ann")]),
+        )
+        .await
+        .unwrap();
+    let b = store
+        .create_contact(p, write(&[("email", "b@snap.io"), ("firstname", "Bob")]))
+        .await
+        .unwrap();
+    store
+        .merge_contacts(p, a.id, b.id, spoke_domain::time::Timestamp::now())
+        .await
+        .unwrap();
+    let c = store
+        .create_contact(p, write(&[("email", "c@snap.io")]))
+        .await
+        .unwrap();
+    store.archive_contact(p, c.id).await.unwrap();
+    store.gdpr_delete(p, &email("gone@snap.io")).await.unwrap();
+    let lists = Lists::new(Arc::clone(&store));
+    let everyone = lists
+        .create(
+            p,
+            CreateInput {
+                name: Some("Coffee".into()),
+                object_type_id: Some("0-1".into()),
+                processing_type: Some("DYNAMIC".into()),
+                filter_branch: Some(json!({"filterBranchType": "OR", "filters": [], "filterBranches": [
+                    {"filterBranchType": "AND", "filterBranches": [], "filters": [{"filterType": "PROPERTY", "property": "favourite",
+                      "operation": {"operationType": "STRING", "operator": "IS_EQUAL_TO", "value": "coffee"}}]}
+                ]})),
+                folder: None,
+            },
+        )
+        .await
+        .unwrap();
+    let before = portal_state(&store, p).await;
+    assert!(before.contains("coffee"), "{before}");
+
+    let taken = store
+        .take_snapshot(p, "clean", spoke_domain::time::Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.contacts, 2, "a, and archived c; b merged away");
+    let again = store
+        .take_snapshot(p, "clean", spoke_domain::time::Timestamp::now())
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("already exists"), "{again}");
+
+    // Everything changes, then the snapshot comes back.
+    let later = store
+        .create_contact(
+            p,
+            write(&[("email", "later@snap.io"), ("favourite", "coffee")]),
+        )
+        .await
+        .unwrap();
+    store
+        .update_contact(p, a.id, write(&[("favourite", "tea")]))
+        .await
+        .unwrap();
+    store
+        .archive_property(p, "favourite", spoke_domain::time::Timestamp::now())
+        .await
+        .unwrap();
+    store.reset_portal(p, false).await.unwrap();
+    assert_ne!(portal_state(&store, p).await, before);
+    let restored = store.restore_snapshot(p, "clean").await.unwrap().unwrap();
+    assert_eq!(restored, taken);
+    assert_eq!(portal_state(&store, p).await, before);
+    // Ids from before are the same contacts; the merged id still resolves.
+    let found = store
+        .find_contact(p, &Lookup::Id(b.id), false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, a.id);
+    // The email blocked by the GDPR delete is blocked again.
+    assert!(store
+        .create_contact(p, write(&[("email", "gone@snap.io")]))
+        .await
+        .is_err());
+    // Search and live lists follow the restored state.
+    let by_email = vec![vec![filter("email", "EQ", Some("a@snap.io"))]];
+    assert_eq!(matching(&store, p, by_email).await, [a.id.0]);
+    let fresh = store
+        .create_contact(
+            p,
+            write(&[("email", "fresh@snap.io"), ("favourite", "coffee")]),
+        )
+        .await
+        .unwrap();
+    assert!(fresh.id > later.id, "ids are never issued twice");
+    let members = crate::lists::members(&store, p, everyone.id).await;
+    assert_eq!(members, [a.id.0, fresh.id.0]);
+
+    // Listed, deleted.
+    let names: Vec<String> = store
+        .snapshots(p)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["clean"]);
+
+    // A clone with data holds the same state and lives apart.
+    let twin = new_portal(&store, "Twin", "token-twin").await;
+    store.copy_portal(p, twin, true).await.unwrap();
+    assert_eq!(
+        portal_state(&store, twin).await,
+        portal_state(&store, p).await
+    );
+    store
+        .update_contact(twin, a.id, write(&[("favourite", "water")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::lists::members(&store, twin, everyone.id).await,
+        [fresh.id.0]
+    );
+    assert_eq!(
+        crate::lists::members(&store, p, everyone.id).await,
+        [a.id.0, fresh.id.0]
+    );
+    // Definitions only.
+    let bare = new_portal(&store, "Bare", "token-bare").await;
+    store.copy_portal(p, bare, false).await.unwrap();
+    assert!(store
+        .property_schema(bare)
+        .await
+        .unwrap()
+        .get("favourite")
+        .is_some());
+    assert!(store
+        .list_contacts(
+            bare,
+            ListQuery {
+                from: None,
+                limit: 10,
+                archived: false
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty());
+
+    assert!(store.delete_snapshot(p, "clean").await.unwrap());
+    assert!(!store.delete_snapshot(p, "clean").await.unwrap());
+    assert_eq!(store.restore_snapshot(p, "clean").await.unwrap(), None);
+    assert!(store.snapshots(p).await.unwrap().is_empty());
+}

@@ -1,5 +1,5 @@
-//! The sandbox admin API under `/_spoke/v1`: portals (their reset and
-//! faults),
+//! The sandbox admin API under `/_spoke/v1`: portals (their reset,
+//! snapshots, clones and faults),
 //! private apps, API keys, public OAuth apps, limits and the consent
 //! shortcut. A public
 //! contract: users' scripts and CI depend on these exact shapes. Every call
@@ -8,6 +8,7 @@
 mod apps;
 mod faults;
 mod portals;
+mod snapshots;
 mod webhooks;
 
 use crate::error::ApiError;
@@ -34,6 +35,22 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(portals::show).delete(portals::delete),
         )
         .route("/_spoke/v1/portals/{portal_id}/reset", post(portals::reset))
+        .route(
+            "/_spoke/v1/portals/{portal_id}/snapshots",
+            post(snapshots::take).get(snapshots::list),
+        )
+        .route(
+            "/_spoke/v1/portals/{portal_id}/snapshots/{name}",
+            delete(snapshots::delete),
+        )
+        .route(
+            "/_spoke/v1/portals/{portal_id}/snapshots/{name}/restore",
+            post(snapshots::restore),
+        )
+        .route(
+            "/_spoke/v1/portals/{portal_id}/clone",
+            post(snapshots::clone),
+        )
         .route(
             "/_spoke/v1/portals/{portal_id}/faults",
             put(faults::set).get(faults::show).delete(faults::clear),

@@ -47,14 +47,14 @@ impl From<&PortalRecord> for PortalBody {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct CreatedPortalBody {
-    portal_id: i64,
-    name: String,
-    tier: &'static str,
-    access_token: String,
+pub(super) struct CreatedPortalBody {
+    pub(super) portal_id: i64,
+    pub(super) name: String,
+    pub(super) tier: &'static str,
+    pub(super) access_token: String,
 }
 
-fn tier(text: Option<&str>) -> Result<Tier, ApiError> {
+pub(super) fn tier(text: Option<&str>) -> Result<Tier, ApiError> {
     match text {
         None => Ok(Tier::default()),
         Some(t) => Tier::parse(t).ok_or_else(|| {

@@ -11,6 +11,7 @@
 //! added to [`KEPT_ON_RESET`].
 
 pub mod faults;
+pub mod snapshots;
 
 /// Tables of portal rows a reset keeps: the portal, who may call it, and
 /// the lists' generation counter (moved on, never restarted, so a node
@@ -30,8 +31,15 @@ pub const KEPT_ON_RESET: &[&str] = &[
 /// (`keepProperties`), otherwise replaced by HubSpot's standard ones.
 pub const DEFINITIONS: &[&str] = &["properties", "property_groups"];
 
+/// Prefix of the tables that hold snapshots' rows beside each table
+/// ([`snapshots`]); they and `portal_snapshots` outlive resets.
+pub const SNAPSHOT_PREFIX: &str = "snapshot__";
+
 /// Whether a reset empties `table` of the portal's rows.
 pub fn reset_empties(table: &str, keep_properties: bool) -> bool {
+    if table.starts_with(SNAPSHOT_PREFIX) || table == "portal_snapshots" {
+        return false;
+    }
     let kept = KEPT_ON_RESET.contains(&table) || (keep_properties && DEFINITIONS.contains(&table));
     !kept
 }
@@ -48,5 +56,7 @@ mod tests {
         assert!(!reset_empties("properties", true));
         assert!(reset_empties("properties", false));
         assert!(reset_empties("a_table_added_later", true));
+        assert!(!reset_empties("snapshot__contacts", false));
+        assert!(!reset_empties("portal_snapshots", false));
     }
 }

@@ -10,7 +10,7 @@ use spoke_domain::Result;
 
 /// Contact ids stay below 2^32 (the in-memory search index holds 32-bit
 /// ids), and a row's key is `portal_id * 2^40 + id`.
-const CONTACT_ID_BITS: u32 = 40;
+pub(crate) const CONTACT_ID_BITS: u32 = 40;
 pub(crate) const MAX_CONTACT_ID: i64 = u32::MAX as i64;
 
 /// The rowid of a contact.
