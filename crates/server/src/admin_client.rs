@@ -6,7 +6,7 @@
 
 use crate::cli::{
     ApiKeyCommand, AppsCommand, Command, PortalsCommand, PrivateAppsCommand, ServerArgs,
-    WebhooksCommand,
+    SnapshotsCommand, WebhooksCommand,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -32,6 +32,73 @@ pub async fn run(command: Command) -> Result<String, CommandError> {
         Command::Apps { command, server } => apps(command, &server).await,
         Command::ApiKey { command, server } => api_key(command, &server).await,
         Command::Webhooks { command, server } => webhooks(command, &server).await,
+        Command::Snapshots { command, server } => snapshots(command, &server).await,
+    }
+}
+
+async fn snapshots(command: SnapshotsCommand, server: &ServerArgs) -> Result<String, CommandError> {
+    let listed = |a: &Value| {
+        table(
+            &["NAME", "CREATED", "CONTACTS"],
+            &[fields(a, &["name", "createdAt", "contacts"])],
+        )
+    };
+    match command {
+        SnapshotsCommand::Take { portal_id, name } => {
+            let answer = call(
+                server,
+                Method::POST,
+                &format!("/portals/{portal_id}/snapshots"),
+                Some(json!({ "name": name })),
+            )
+            .await?;
+            Ok(show(server, &answer, listed))
+        }
+        SnapshotsCommand::List { portal_id } => {
+            let answer = call(
+                server,
+                Method::GET,
+                &format!("/portals/{portal_id}/snapshots"),
+                None,
+            )
+            .await?;
+            Ok(show(server, &answer, |a| {
+                let rows: Vec<Vec<String>> = a["results"]
+                    .as_array()
+                    .map(|r| {
+                        r.iter()
+                            .map(|s| fields(s, &["name", "createdAt", "contacts"]))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                table(&["NAME", "CREATED", "CONTACTS"], &rows)
+            }))
+        }
+        SnapshotsCommand::Restore { portal_id, name } => {
+            let answer = call(
+                server,
+                Method::POST,
+                &format!("/portals/{portal_id}/snapshots/{name}/restore"),
+                None,
+            )
+            .await?;
+            Ok(show(server, &answer, |_| {
+                format!("Restored portal {portal_id} to snapshot {name}.")
+            }))
+        }
+        SnapshotsCommand::Delete { portal_id, name } => {
+            call(
+                server,
+                Method::DELETE,
+                &format!("/portals/{portal_id}/snapshots/{name}"),
+                None,
+            )
+            .await?;
+            Ok(done(
+                server,
+                format!("Deleted snapshot {name} of portal {portal_id}."),
+            ))
+        }
     }
 }
 
@@ -221,6 +288,26 @@ async fn portals(command: PortalsCommand, server: &ServerArgs) -> Result<String,
                 server,
                 format!("Deleted portal {portal_id} and all its data."),
             ))
+        }
+        PortalsCommand::Clone {
+            portal_id,
+            name,
+            with_data,
+        } => {
+            let body = without_nulls(json!({ "name": name, "withData": with_data }));
+            let answer = call(
+                server,
+                Method::POST,
+                &format!("/portals/{portal_id}/clone"),
+                Some(body),
+            )
+            .await?;
+            Ok(show(server, &answer, |a| {
+                table(
+                    &["PORTAL ID", "NAME", "TIER", "ACCESS TOKEN"],
+                    &[fields(a, &["portalId", "name", "tier", "accessToken"])],
+                ) + "\nThe access token is shown only this once."
+            }))
         }
         PortalsCommand::Reset {
             portal_id,

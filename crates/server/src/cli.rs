@@ -25,7 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve(ServeArgs),
-    /// Portals: create, list, delete.
+    /// Portals: create, list, delete, reset, clone.
     Portals {
         #[command(subcommand)]
         command: PortalsCommand,
@@ -60,6 +60,25 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// A portal's snapshots: take, list, restore, delete.
+    Snapshots {
+        #[command(subcommand)]
+        command: SnapshotsCommand,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SnapshotsCommand {
+    /// Take a snapshot of the portal's contacts, properties and lists.
+    Take { portal_id: i64, name: String },
+    /// The portal's snapshots, oldest first.
+    List { portal_id: i64 },
+    /// Bring the portal back to a snapshot.
+    Restore { portal_id: i64, name: String },
+    /// Delete a snapshot.
+    Delete { portal_id: i64, name: String },
 }
 
 /// How the admin commands reach a running server.
@@ -99,6 +118,16 @@ pub enum PortalsCommand {
     List,
     /// Delete a portal and every row that belongs to it.
     Delete { portal_id: i64 },
+    /// A new portal with the same property definitions (and, with
+    /// --with-data, the same contacts and lists); prints its token.
+    Clone {
+        portal_id: i64,
+        #[arg(long)]
+        name: Option<String>,
+        /// Copy the contacts, their history and the lists too.
+        #[arg(long)]
+        with_data: bool,
+    },
     /// Empty a portal of its contacts, lists, events and deliveries; its
     /// tokens, apps and API key stay.
     Reset {

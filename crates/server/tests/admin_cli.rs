@@ -204,7 +204,7 @@ async fn portals_apps_and_keys_from_the_command_line() {
         .unwrap();
     assert_eq!(created.status().as_u16(), 201);
     let count = |body: Value| body["results"].as_array().map(Vec::len);
-    let listed = |http: reqwest::Client, base: String, token: String| async move {
+    let contacts_of = |http: reqwest::Client, base: String, token: String| async move {
         let reply = http
             .get(format!("{base}/crm/v3/objects/contacts"))
             .bearer_auth(&token)
@@ -215,15 +215,44 @@ async fn portals_apps_and_keys_from_the_command_line() {
         reply.json::<Value>().await.unwrap()
     };
     assert_eq!(
-        count(listed(http.clone(), base.clone(), token.clone()).await),
+        count(contacts_of(http.clone(), base.clone(), token.clone()).await),
+        Some(1)
+    );
+    // A snapshot taken with one contact comes back after the reset below;
+    // a clone with data has the contact too.
+    let out = run(&["snapshots", "take", &portal, "one-contact"]);
+    assert!(
+        out.starts_with("NAME") && out.contains("one-contact"),
+        "{out}"
+    );
+    let snapshots = json_of(&run(&["snapshots", "list", &portal, "--json"]));
+    assert_eq!(snapshots["results"][0]["contacts"], 1, "{snapshots}");
+    let clone = json_of(&run(&[
+        "portals",
+        "clone",
+        &portal,
+        "--with-data",
+        "--json",
+    ]));
+    let clone_token = clone["accessToken"].as_str().unwrap().to_string();
+    assert_eq!(
+        count(contacts_of(http.clone(), base.clone(), clone_token).await),
         Some(1)
     );
     let out = run(&["portals", "reset", &portal, "--keep-properties"]);
     assert!(out.contains(&format!("Reset portal {portal}")), "{out}");
     assert_eq!(
-        count(listed(http.clone(), base.clone(), token.clone()).await),
+        count(contacts_of(http.clone(), base.clone(), token.clone()).await),
         Some(0)
     );
+    let out = run(&["snapshots", "restore", &portal, "one-contact"]);
+    assert!(out.contains("Restored portal"), "{out}");
+    assert_eq!(
+        count(contacts_of(http.clone(), base.clone(), token.clone()).await),
+        Some(1)
+    );
+    let out = run(&["snapshots", "delete", &portal, "one-contact"]);
+    assert!(out.contains("Deleted snapshot one-contact"), "{out}");
 
     let out = run(&["portals", "delete", &portal]);
     assert!(out.contains(&format!("Deleted portal {portal}")), "{out}");
