@@ -1,6 +1,7 @@
-//! Sandbox controls: the time to create a portal and to reset one holding
-//! N contacts (filled through batch/create before each reset), each beside
-//! the median GET /health measured between them, medians over rounds.
+//! Sandbox controls: the time to create a portal, and to snapshot, reset
+//! and restore one holding N contacts (filled through batch/create), each
+//! beside the median GET /health measured between them, medians over
+//! rounds.
 
 use crate::load::{call, median, Call};
 use crate::webhooks::{admin, ingest, json};
@@ -30,9 +31,10 @@ async fn timed(addr: SocketAddr, admin_token: &str, c: Call) -> (f64, Value) {
 }
 
 pub async fn run(addr: SocketAddr, admin_token: &str, sizes: &[u64], rounds: usize) {
-    println!("sandbox: portal create and reset, medians of {rounds} rounds, beside GET /health");
+    println!("sandbox: portal create, snapshot, reset and restore, medians of {rounds} rounds, beside GET /health");
     for &size in sizes {
         let (mut creates, mut resets, mut healths) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut snapshots, mut restores) = (Vec::new(), Vec::new());
         for round in 0..rounds {
             healths.push(health(addr).await);
             let (ms, created) = timed(
@@ -54,18 +56,40 @@ pub async fn run(addr: SocketAddr, admin_token: &str, sizes: &[u64], rounds: usi
             let (ms, _) = timed(
                 addr,
                 admin_token,
+                Call::post(
+                    format!("/_spoke/v1/portals/{portal}/snapshots"),
+                    json(j!({"name": "bench"})),
+                ),
+            )
+            .await;
+            snapshots.push(ms);
+            let (ms, _) = timed(
+                addr,
+                admin_token,
                 Call::post(format!("/_spoke/v1/portals/{portal}/reset"), json(j!({}))),
             )
             .await;
             resets.push(ms);
+            healths.push(health(addr).await);
+            let (ms, _) = timed(
+                addr,
+                admin_token,
+                Call::post(
+                    format!("/_spoke/v1/portals/{portal}/snapshots/bench/restore"),
+                    json(j!({})),
+                ),
+            )
+            .await;
+            restores.push(ms);
         }
         let health = median(&mut healths);
         let create = median(&mut creates);
         let reset = median(&mut resets);
+        let snapshot = median(&mut snapshots);
+        let restore = median(&mut restores);
         println!(
-            "  {size:>7} contacts: create {create:.1} ms ({:.0}x /health), reset {reset:.1} ms ({:.0}x /health); GET /health {health:.2} ms",
-            create / health,
-            reset / health,
+            "  {size:>7} contacts: create {create:.1} ms, snapshot {snapshot:.1} ms, reset {reset:.1} ms, restore {restore:.1} ms; GET /health {health:.2} ms (restore {:.0}x /health)",
+            restore / health,
         );
     }
 }

@@ -115,7 +115,10 @@ impl PortalStore for SqliteStore {
                     }
                     for table in portal_tables(tx)? {
                         tx.execute(
-                            &format!("DELETE FROM \"{table}\" WHERE portal_id = ?1"),
+                            &format!(
+                                "DELETE FROM \"{table}\" WHERE {}",
+                                portal_rows(&table, "?1")
+                            ),
                             [portal.0],
                         )
                         .map_err(internal)?;
@@ -146,7 +149,10 @@ impl PortalStore for SqliteStore {
                     for table in portal_tables(tx)? {
                         if reset_empties(&table, keep_properties) {
                             tx.execute(
-                                &format!("DELETE FROM \"{table}\" WHERE portal_id = ?1"),
+                                &format!(
+                                    "DELETE FROM \"{table}\" WHERE {}",
+                                    portal_rows(&table, "?1")
+                                ),
                                 [portal.0],
                             )
                             .map_err(internal)?;
@@ -329,4 +335,19 @@ pub(crate) fn limit_settings(row: &Row<'_>, first: usize) -> rusqlite::Result<Li
         daily: count(2)?,
         search_per_second: count(3)?,
     })
+}
+
+/// The condition choosing a portal's rows of `table` (the portal bound as
+/// `param`): `portal_id`, and for contacts also the range of their key,
+/// which packs the portal, so SQLite reads the portal's rows only.
+pub(crate) fn portal_rows(table: &str, param: &str) -> String {
+    if table == "contacts" {
+        let bits = crate::contacts::row::CONTACT_ID_BITS;
+        format!(
+            "key BETWEEN ({param} << {bits}) AND (({param} << {bits}) | {}) AND portal_id = {param}",
+            (1i64 << bits) - 1
+        )
+    } else {
+        format!("portal_id = {param}")
+    }
 }

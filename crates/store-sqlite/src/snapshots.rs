@@ -10,7 +10,7 @@
 use crate::contacts::row::CONTACT_ID_BITS;
 use crate::credentials::portal_exists;
 use crate::lists::follow::bump_generation;
-use crate::portals::portal_tables;
+use crate::portals::{portal_rows, portal_tables};
 use crate::properties::load_schema;
 use crate::{internal, SqliteStore};
 use async_trait::async_trait;
@@ -92,9 +92,14 @@ fn copy_rows(
         ""
     };
     let sql = format!(
-        "INSERT INTO \"{table}\" ({}) SELECT {} FROM \"{source}\" WHERE portal_id = ?2{only}{order}",
+        "INSERT INTO \"{table}\" ({}) SELECT {} FROM \"{source}\" WHERE {}{only}{order}",
         names.join(", "),
-        values.join(", ")
+        values.join(", "),
+        if source == table {
+            portal_rows(table, "?2")
+        } else {
+            "portal_id = ?2".to_string()
+        }
     );
     match snapshot {
         Some(id) => tx.execute(&sql, params![portal.0, from.0, id]),
@@ -197,8 +202,9 @@ fn take(
         let names: Vec<String> = names.iter().map(|c| format!("\"{c}\"")).collect();
         tx.execute(
             &format!(
-                "INSERT INTO \"{snapshot}\" (snapshot_id, {cols}) SELECT ?2, {cols} FROM \"{table}\" WHERE portal_id = ?1",
-                cols = names.join(", ")
+                "INSERT INTO \"{snapshot}\" (snapshot_id, {cols}) SELECT ?2, {cols} FROM \"{table}\" WHERE {rows}",
+                cols = names.join(", "),
+                rows = portal_rows(&table, "?1")
             ),
             params![portal.0, id],
         )
@@ -209,7 +215,10 @@ fn take(
         created_at: at,
         contacts: tx
             .query_row(
-                "SELECT count(*) FROM contacts WHERE portal_id = ?1 AND merged_into IS NULL",
+                &format!(
+                    "SELECT count(*) FROM contacts WHERE {} AND merged_into IS NULL",
+                    portal_rows("contacts", "?1")
+                ),
                 [portal.0],
                 |r| r.get::<_, i64>(0),
             )
@@ -229,7 +238,7 @@ fn take(
 fn empty(tx: &Transaction<'_>, portal: PortalId, tables: &[String]) -> Result<()> {
     for table in tables {
         tx.execute(
-            &format!("DELETE FROM \"{table}\" WHERE portal_id = ?1"),
+            &format!("DELETE FROM \"{table}\" WHERE {}", portal_rows(table, "?1")),
             [portal.0],
         )
         .map_err(internal)?;
