@@ -26,6 +26,7 @@ use spoke_domain::access::Access;
 use spoke_domain::crm::Crm;
 use spoke_domain::lists::Lists;
 use spoke_domain::sandbox::faults::Faults;
+use spoke_domain::sandbox::seed::Seeder;
 use spoke_domain::sandbox::snapshots::Snapshots;
 use spoke_domain::webhooks::Webhooks;
 use std::sync::Arc;
@@ -54,6 +55,7 @@ pub struct AppState {
     pub lists: Lists,
     pub faults: Faults,
     pub snapshots: Snapshots,
+    pub seeder: Seeder,
     pub options: Arc<Options>,
 }
 

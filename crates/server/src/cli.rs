@@ -60,6 +60,20 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Fill a portal with deterministic, realistic contacts (names, unique
+    /// emails, companies, phones, lifecycle stages, a history of changes),
+    /// with a progress bar.
+    Seed {
+        #[arg(long)]
+        portal: i64,
+        #[arg(long, default_value_t = 1_000)]
+        contacts: u64,
+        /// The same seed gives the same contacts.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// A portal's snapshots: take, list, restore, delete.
     Snapshots {
         #[command(subcommand)]

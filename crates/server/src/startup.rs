@@ -10,6 +10,7 @@ use spoke_domain::crm::Crm;
 use spoke_domain::ids::PortalId;
 use spoke_domain::lists::Lists;
 use spoke_domain::sandbox::faults::Faults;
+use spoke_domain::sandbox::seed::Seeder;
 use spoke_domain::sandbox::snapshots::Snapshots;
 use spoke_domain::store::Store;
 use spoke_domain::webhooks::Webhooks;
@@ -89,6 +90,7 @@ impl Application {
                 lists: Lists::new(Arc::clone(&store)),
                 faults: Faults::new(Arc::clone(&store)),
                 snapshots: Snapshots::new(Arc::clone(&store)),
+                seeder: Seeder::new(Arc::clone(&store)),
                 crm: Crm::new(store),
                 options: Arc::new(Options {
                     open_consent: config.open_consent,

@@ -253,6 +253,40 @@ async fn portals_apps_and_keys_from_the_command_line() {
     );
     let out = run(&["snapshots", "delete", &portal, "one-contact"]);
     assert!(out.contains("Deleted snapshot one-contact"), "{out}");
+    let seeded = json_of(&run(&[
+        "seed",
+        "--portal",
+        &portal,
+        "--contacts",
+        "1500",
+        "--seed",
+        "7",
+        "--json",
+    ]));
+    assert_eq!(seeded["contacts"], 1500, "{seeded}");
+    let out = run(&[
+        "seed",
+        "--portal",
+        &portal,
+        "--contacts",
+        "5",
+        "--seed",
+        "7",
+    ]);
+    assert!(out.starts_with("Seeded 5 contacts"), "{out}");
+    let total = http
+        .post(format!("{base}/crm/v3/objects/contacts/search"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    // The restored contact and 1,500 seeded (the first five again: the
+    // same emails, upserted).
+    assert_eq!(total["total"], 1501, "{total}");
 
     let out = run(&["portals", "delete", &portal]);
     assert!(out.contains(&format!("Deleted portal {portal}")), "{out}");

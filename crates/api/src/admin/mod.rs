@@ -8,6 +8,7 @@
 mod apps;
 mod faults;
 mod portals;
+mod seed;
 mod snapshots;
 mod webhooks;
 
@@ -51,6 +52,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/_spoke/v1/portals/{portal_id}/clone",
             post(snapshots::clone),
         )
+        .route("/_spoke/v1/portals/{portal_id}/seed", post(seed::seed))
         .route(
             "/_spoke/v1/portals/{portal_id}/faults",
             put(faults::set).get(faults::show).delete(faults::clear),

@@ -11,6 +11,7 @@
 //! added to [`KEPT_ON_RESET`].
 
 pub mod faults;
+pub mod seed;
 pub mod snapshots;
 
 /// Tables of portal rows a reset keeps: the portal, who may call it, and

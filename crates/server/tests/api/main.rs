@@ -34,6 +34,7 @@ mod receiver;
 mod routing;
 mod sandbox_faults;
 mod sandbox_reset;
+mod sandbox_seed;
 mod sandbox_snapshots;
 mod search;
 mod search_random;
