@@ -53,3 +53,21 @@ def test_the_sdks_retries_absorb_transient_errors(base_url, portal):
     client = HubSpot(access_token=portal["accessToken"], host=base_url, retry=retry)
     assert client.crm.contacts.basic_api.get_page().results == []
     assert admin("GET", faults)["rules"] == []
+
+
+def test_a_snapshot_brings_back_what_the_sdk_wrote(base_url, portal):
+    pid = portal["portalId"]
+    client = HubSpot(access_token=portal["accessToken"], host=base_url)
+    admin("POST", f"/_spoke/v1/portals/{pid}/seed", {"contacts": 20, "seed": 3})
+    before = client.crm.contacts.get_all(properties=["email", "lifecyclestage"])
+    assert len(before) == 20
+    admin("POST", f"/_spoke/v1/portals/{pid}/snapshots", {"name": "seeded"})
+    client.crm.contacts.basic_api.archive(before[0].id)
+    client.crm.contacts.basic_api.create(
+        SimplePublicObjectInputForCreate(properties={"email": "later@sandbox.io"})
+    )
+    admin("POST", f"/_spoke/v1/portals/{pid}/snapshots/seeded/restore")
+    after = client.crm.contacts.get_all(properties=["email", "lifecyclestage"])
+    assert [(c.id, c.properties["email"], c.properties["lifecyclestage"]) for c in after] == [
+        (c.id, c.properties["email"], c.properties["lifecyclestage"]) for c in before
+    ]
