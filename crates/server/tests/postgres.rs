@@ -687,3 +687,76 @@ async fn credentials_changed_through_one_node_hold_on_the_other() {
         .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_set_through_one_node_hold_on_the_other_with_one_budget() {
+    let Some(db) = TestDatabase::create("cluster faults").await else {
+        return;
+    };
+    let a = Node::start(&db.url);
+    let b = Node::start(&db.url);
+    let created: Value = a
+        .send_as(ADMIN, reqwest::Method::POST, "/_spoke/v1/portals", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let portal = created["portalId"].clone();
+    let token = created["accessToken"].as_str().unwrap().to_string();
+    // B reads the portal (and caches that it has no faults).
+    let r = b
+        .send_as(
+            &token,
+            reqwest::Method::GET,
+            "/crm/v3/objects/contacts",
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let set = a
+        .send_as(
+            ADMIN,
+            reqwest::Method::PUT,
+            &format!("/_spoke/v1/portals/{portal}/faults"),
+            Some(json!({"rules": [{"status": 503, "count": 3}]})),
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::OK);
+    // The notice travels after the commit: allow it a moment on B.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut hits = 0;
+    loop {
+        let r = b
+            .send_as(
+                &token,
+                reqwest::Method::GET,
+                "/crm/v3/objects/contacts",
+                None,
+            )
+            .await;
+        if r.status() == StatusCode::SERVICE_UNAVAILABLE {
+            hits += 1;
+            break;
+        }
+        assert!(Instant::now() < deadline, "B never saw the faults set on A");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The budget of three is shared: two more hits across both nodes, then
+    // calls go through on either.
+    for node in [&a, &b, &a, &b] {
+        let r = node
+            .send_as(
+                &token,
+                reqwest::Method::GET,
+                "/crm/v3/objects/contacts",
+                None,
+            )
+            .await;
+        if r.status() == StatusCode::SERVICE_UNAVAILABLE {
+            hits += 1;
+        } else {
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+    }
+    assert_eq!(hits, 3);
+}
