@@ -26,6 +26,7 @@ use spoke_domain::access::Access;
 use spoke_domain::crm::Crm;
 use spoke_domain::lists::Lists;
 use spoke_domain::sandbox::faults::Faults;
+use spoke_domain::sandbox::journal::Journal;
 use spoke_domain::sandbox::seed::Seeder;
 use spoke_domain::sandbox::snapshots::Snapshots;
 use spoke_domain::webhooks::Webhooks;
@@ -56,6 +57,7 @@ pub struct AppState {
     pub faults: Faults,
     pub snapshots: Snapshots,
     pub seeder: Seeder,
+    pub journal: Journal,
     pub options: Arc<Options>,
 }
 

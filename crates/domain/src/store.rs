@@ -18,6 +18,7 @@ use crate::ids::{AppId, ContactId, PortalId};
 use crate::lists::ListStore;
 use crate::property::{PropertyDefinition, PropertyGroup, PropertySchema};
 use crate::sandbox::faults::PortalFaults;
+use crate::sandbox::journal::{JournalEntry, JournalQuery};
 use crate::sandbox::snapshots::Snapshot;
 use crate::search::{SearchHits, SearchRequest};
 use crate::time::Timestamp;
@@ -125,6 +126,27 @@ pub trait SnapshotStore: Send + Sync {
     /// and, with `data`, every row a snapshot of `from` would hold, with
     /// its id counter, in one transaction.
     async fn copy_portal(&self, from: PortalId, into: PortalId, data: bool) -> Result<()>;
+}
+
+/// The request journal ([`crate::sandbox::journal`]).
+#[async_trait]
+pub trait JournalStore: Send + Sync {
+    /// Stores notes of calls, then keeps only the newest
+    /// [`crate::sandbox::journal::KEEP_PER_PORTAL`] of each portal noted.
+    async fn record_requests(&self, notes: Vec<(PortalId, JournalEntry)>) -> Result<()>;
+
+    /// The portal's calls matching the query, newest first, with their ids.
+    async fn journal(
+        &self,
+        portal: PortalId,
+        query: JournalQuery,
+    ) -> Result<Vec<(i64, JournalEntry)>>;
+
+    async fn clear_journal(&self, portal: PortalId) -> Result<()>;
+
+    /// Deletes every call of the portal whose path or bodies hold one of
+    /// `values` (lowercase), for good (a GDPR delete).
+    async fn forget_in_journal(&self, portal: PortalId, values: &[String]) -> Result<()>;
 }
 
 /// Credentials, apps and grants. Secrets arrive and are looked up as
@@ -526,6 +548,7 @@ pub trait Store:
     PortalStore
     + FaultStore
     + SnapshotStore
+    + JournalStore
     + AccessStore
     + PropertyStore
     + ContactStore
@@ -540,6 +563,7 @@ impl<
         T: PortalStore
             + FaultStore
             + SnapshotStore
+            + JournalStore
             + AccessStore
             + PropertyStore
             + ContactStore

@@ -5,8 +5,8 @@
 //! PostgreSQL cluster, since they only speak HTTP.
 
 use crate::cli::{
-    ApiKeyCommand, AppsCommand, Command, PortalsCommand, PrivateAppsCommand, ServerArgs,
-    SnapshotsCommand, WebhooksCommand,
+    ApiKeyCommand, AppsCommand, Command, PortalsCommand, PrivateAppsCommand, RequestsCommand,
+    ServerArgs, SnapshotsCommand, WebhooksCommand,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -33,6 +33,7 @@ pub async fn run(command: Command) -> Result<String, CommandError> {
         Command::ApiKey { command, server } => api_key(command, &server).await,
         Command::Webhooks { command, server } => webhooks(command, &server).await,
         Command::Snapshots { command, server } => snapshots(command, &server).await,
+        Command::Requests { command, server } => requests(command, &server).await,
         Command::Seed {
             portal,
             contacts,
@@ -40,6 +41,89 @@ pub async fn run(command: Command) -> Result<String, CommandError> {
             server,
         } => seed_portal(portal, contacts, seed, &server).await,
     }
+}
+
+/// One call of the journal, as a line.
+fn request_line(r: &Value) -> String {
+    format!(
+        "{}  {:<6} {:<60} {}  {} ms  {}",
+        text(&r["at"]),
+        text(&r["method"]),
+        text(&r["path"]),
+        text(&r["status"]),
+        text(&r["latencyMs"]),
+        text(&r["correlationId"]),
+    )
+}
+
+async fn requests(command: RequestsCommand, server: &ServerArgs) -> Result<String, CommandError> {
+    match command {
+        RequestsCommand::List {
+            portal_id,
+            path,
+            status,
+        } => {
+            let mut query = format!("/portals/{portal_id}/requests?limit=100");
+            if let Some(path) = path {
+                query.push_str(&format!("&path={}", urlencode(&path)));
+            }
+            if let Some(status) = status {
+                query.push_str(&format!("&status={status}"));
+            }
+            let answer = call(server, Method::GET, &query, None).await?;
+            Ok(show(server, &answer, |a| {
+                a["results"]
+                    .as_array()
+                    .map(|r| r.iter().map(request_line).collect::<Vec<_>>().join("\n"))
+                    .unwrap_or_default()
+            }))
+        }
+        RequestsCommand::Tail { portal_id, count } => {
+            // From the newest call on.
+            let newest = call(
+                server,
+                Method::GET,
+                &format!("/portals/{portal_id}/requests?limit=1"),
+                None,
+            )
+            .await?;
+            let mut after = newest["results"][0]["id"].as_i64().unwrap_or(0);
+            let mut printed = 0usize;
+            let stdout = std::io::stdout();
+            loop {
+                let page = call(
+                    server,
+                    Method::GET,
+                    &format!("/portals/{portal_id}/requests?after={after}&limit=1000"),
+                    None,
+                )
+                .await?;
+                let mut results = page["results"].as_array().cloned().unwrap_or_default();
+                results.reverse();
+                for r in &results {
+                    after = r["id"].as_i64().unwrap_or(after);
+                    let line = if server.json {
+                        r.to_string()
+                    } else {
+                        request_line(r)
+                    };
+                    let mut out = stdout.lock();
+                    let _ = writeln!(out, "{line}");
+                    let _ = out.flush();
+                    printed += 1;
+                    if count.is_some_and(|n| printed >= n) {
+                        return Ok(String::new());
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
+        }
+    }
+}
+
+/// A query parameter's value, percent-encoded.
+fn urlencode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 /// Contacts per seed call: small enough for a smooth progress bar.

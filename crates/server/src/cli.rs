@@ -74,12 +74,40 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// A portal's request journal: list, follow live.
+    Requests {
+        #[command(subcommand)]
+        command: RequestsCommand,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// A portal's snapshots: take, list, restore, delete.
     Snapshots {
         #[command(subcommand)]
         command: SnapshotsCommand,
         #[command(flatten)]
         server: ServerArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RequestsCommand {
+    /// The portal's latest calls, newest first.
+    List {
+        portal_id: i64,
+        /// Only calls whose path holds this.
+        #[arg(long)]
+        path: Option<String>,
+        #[arg(long)]
+        status: Option<u16>,
+    },
+    /// Print the portal's calls as they are answered, one line each, until
+    /// interrupted.
+    Tail {
+        portal_id: i64,
+        /// Stop after this many calls.
+        #[arg(long)]
+        count: Option<usize>,
     },
 }
 

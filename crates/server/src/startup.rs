@@ -10,6 +10,7 @@ use spoke_domain::crm::Crm;
 use spoke_domain::ids::PortalId;
 use spoke_domain::lists::Lists;
 use spoke_domain::sandbox::faults::Faults;
+use spoke_domain::sandbox::journal::Journal;
 use spoke_domain::sandbox::seed::Seeder;
 use spoke_domain::sandbox::snapshots::Snapshots;
 use spoke_domain::store::Store;
@@ -78,6 +79,10 @@ impl Application {
             new_admin_token: admin_created.then_some(admin_candidate),
         };
 
+        let (journal, journal_writer) = Journal::new(Arc::clone(&store));
+        tokio::spawn(journal_writer.run(|err| {
+            tracing::warn!(%err, "cannot store calls in the request journal");
+        }));
         Ok(Application {
             listener,
             store: Arc::clone(&store),
@@ -91,6 +96,7 @@ impl Application {
                 faults: Faults::new(Arc::clone(&store)),
                 snapshots: Snapshots::new(Arc::clone(&store)),
                 seeder: Seeder::new(Arc::clone(&store)),
+                journal,
                 crm: Crm::new(store),
                 options: Arc::new(Options {
                     open_consent: config.open_consent,

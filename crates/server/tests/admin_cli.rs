@@ -274,6 +274,22 @@ async fn portals_apps_and_keys_from_the_command_line() {
         "7",
     ]);
     assert!(out.starts_with("Seeded 5 contacts"), "{out}");
+    // The journal lists the calls made with the portal's token, newest
+    // first; tail follows new ones.
+    let listed = run(&["requests", "list", &portal, "--path", "/search"]);
+    assert!(listed.is_empty(), "no search yet: {listed}");
+    let tail = {
+        let base = base.clone();
+        let portal = portal.clone();
+        std::thread::spawn(move || {
+            admin_command(
+                &base,
+                Some(admin),
+                &["requests", "tail", &portal, "--count", "1"],
+            )
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let total = http
         .post(format!("{base}/crm/v3/objects/contacts/search"))
         .bearer_auth(&token)
@@ -287,6 +303,15 @@ async fn portals_apps_and_keys_from_the_command_line() {
     // The restored contact and 1,500 seeded (the first five again: the
     // same emails, upserted).
     assert_eq!(total["total"], 1501, "{total}");
+    let (ok, out, err) = tail.join().unwrap();
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("POST") && out.contains("/crm/v3/objects/contacts/search"),
+        "{out}"
+    );
+    let listed = run(&["requests", "list", &portal, "--path", "/search"]);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.contains(" 200 "), "{listed}");
 
     let out = run(&["portals", "delete", &portal]);
     assert!(out.contains(&format!("Deleted portal {portal}")), "{out}");

@@ -21,6 +21,7 @@ mod credentials;
 mod db;
 mod faults;
 mod invalidation;
+mod journal;
 mod list_processing;
 mod lists;
 pub mod migrations;

@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_snapshots",
         include_str!("../migrations/0010_snapshots.sql"),
     ),
+    (
+        "0011_request_journal",
+        include_str!("../migrations/0011_request_journal.sql"),
+    ),
 ];
 
 /// The lock every node takes around migrations (per schema, so several

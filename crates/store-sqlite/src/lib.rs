@@ -20,6 +20,7 @@ mod connection;
 mod contacts;
 mod credentials;
 mod faults;
+mod journal;
 mod lists;
 mod lock;
 pub mod migrations;

@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_snapshots",
         include_str!("../migrations/0010_snapshots.sql"),
     ),
+    (
+        "0011_request_journal",
+        include_str!("../migrations/0011_request_journal.sql"),
+    ),
 ];
 
 /// Applies the migrations the database lacks. When the database records a

@@ -1,5 +1,5 @@
 //! The sandbox admin API under `/_spoke/v1`: portals (their reset,
-//! snapshots, clones and faults),
+//! snapshots, clones, seed data, faults and request journal),
 //! private apps, API keys, public OAuth apps, limits and the consent
 //! shortcut. A public
 //! contract: users' scripts and CI depend on these exact shapes. Every call
@@ -7,6 +7,7 @@
 
 mod apps;
 mod faults;
+mod journal;
 mod portals;
 mod seed;
 mod snapshots;
@@ -53,6 +54,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(snapshots::clone),
         )
         .route("/_spoke/v1/portals/{portal_id}/seed", post(seed::seed))
+        .route(
+            "/_spoke/v1/portals/{portal_id}/requests",
+            get(journal::list).delete(journal::clear),
+        )
         .route(
             "/_spoke/v1/portals/{portal_id}/faults",
             put(faults::set).get(faults::show).delete(faults::clear),

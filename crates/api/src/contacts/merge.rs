@@ -35,6 +35,9 @@ pub async fn gdpr_delete_contact(
     Portal(portal): Portal,
     JsonBody(input): JsonBody<GdprDeleteInput>,
 ) -> Result<Response, ApiError> {
+    // Calls this node noted but has not stored yet are stored first, so
+    // the delete forgets them too.
+    state.journal.flush().await;
     state
         .crm
         .gdpr_delete(

@@ -8,11 +8,13 @@
 //! 2. [`authenticate`]: the credential (bearer token, `?hapikey=`, legacy
 //!    `?access_token=`) becomes the [`Caller`](spoke_domain::access::Caller),
 //!    or 401.
-//! 3. [`faults`]: a fault rule the portal set may delay the call or
+//! 3. [`journal`]: the call and its answer are noted in the portal's
+//!    request journal once answered.
+//! 4. [`faults`]: a fault rule the portal set may delay the call or
 //!    answer it with a transient error instead (sandbox controls).
-//! 4. [`limits`]: the call is counted against the caller's allowances; 429
+//! 5. [`limits`]: the call is counted against the caller's allowances; 429
 //!    when one is spent; HubSpot's rate-limit headers on every response.
-//! 5. [`scopes`]: the caller holds a scope the endpoint needs
+//! 6. [`scopes`]: the caller holds a scope the endpoint needs
 //!    ([`endpoints`]), or 403.
 //!
 //! Handlers receive the caller (or its portal) and never authenticate.
@@ -21,6 +23,7 @@ pub mod authenticate;
 pub mod endpoints;
 pub mod family;
 pub mod faults;
+pub mod journal;
 pub mod limits;
 pub mod scopes;
 
@@ -34,6 +37,7 @@ pub fn portal_api(routes: Router<AppState>, state: &AppState) -> Router<AppState
         .route_layer(from_fn(scopes::check_scopes))
         .route_layer(from_fn_with_state(state.clone(), limits::count_call))
         .route_layer(from_fn_with_state(state.clone(), faults::inject))
+        .route_layer(from_fn_with_state(state.clone(), journal::note))
         .route_layer(from_fn_with_state(
             state.clone(),
             authenticate::authenticate,

@@ -259,7 +259,36 @@ impl Crm {
                 )));
             }
         }
-        self.store.gdpr_delete(portal, &lookup).await
+        // The person's addresses, to be forgotten by the request journal
+        // too (every value that identifies them in the calls it keeps).
+        let mut addresses: Vec<String> = Vec::new();
+        if let ContactLookup::Unique { property, key } = &lookup {
+            if property == "email" {
+                addresses.push(key.to_lowercase());
+            }
+        }
+        let active = self.store.find_contact(portal, &lookup, false).await?;
+        let found = match active {
+            Some(contact) => Some(contact),
+            None => self.store.find_contact(portal, &lookup, true).await?,
+        };
+        if let Some(contact) = found {
+            for name in ["email", "hs_additional_emails"] {
+                if let Some(value) = contact.properties.get(name) {
+                    addresses.extend(
+                        value
+                            .split(';')
+                            .map(|v| v.trim().to_lowercase())
+                            .filter(|v| !v.is_empty()),
+                    );
+                }
+            }
+        }
+        let outcome = self.store.gdpr_delete(portal, &lookup).await?;
+        addresses.sort();
+        addresses.dedup();
+        self.store.forget_in_journal(portal, &addresses).await?;
+        Ok(outcome)
     }
 
     /// Runs a search and loads the page's contacts.

@@ -11,6 +11,7 @@
 //! added to [`KEPT_ON_RESET`].
 
 pub mod faults;
+pub mod journal;
 pub mod seed;
 pub mod snapshots;
 

@@ -31,6 +31,7 @@ pub const NOT_IN_SNAPSHOTS: &[&str] = &[
     "webhook_attempts",
     "portal_faults",
     "portal_fault_budgets",
+    "request_journal",
 ];
 
 /// Most snapshots one portal may keep.

@@ -33,6 +33,7 @@ mod property_groups;
 mod receiver;
 mod routing;
 mod sandbox_faults;
+mod sandbox_journal;
 mod sandbox_reset;
 mod sandbox_seed;
 mod sandbox_snapshots;
