@@ -297,6 +297,13 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_OPEN_CONSENT")]
     pub open_consent: bool,
 
+    /// Keep each portal's request journal (its newest calls with their
+    /// bodies, `/_spoke/v1/portals/{id}/requests`). On by default for the
+    /// sandbox; `--request-journal false` keeps no calls (and their
+    /// personal data) at all.
+    #[arg(long, env = "SPOKE_REQUEST_JOURNAL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub request_journal: bool,
+
     /// Multiplies the webhook retry schedule (10 retries over about 24
     /// hours): 0.001 turns it into about 86 seconds, for tests. The 5 s
     /// timeout of a request is not scaled.
@@ -371,6 +378,7 @@ mod tests {
         assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(args.rate_limits, RateLimits::Off);
         assert!(!args.open_consent);
+        assert!(args.request_journal);
         assert_eq!(args.data_dir, PathBuf::from("./spoke-data"));
         assert_eq!(args.sqlite_synchronous, SyncMode::Full);
         assert_eq!(args.database_url, None);

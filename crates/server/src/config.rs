@@ -68,6 +68,8 @@ pub struct Config {
     pub rate_limits: LimitsMode,
     /// The consent page skips the sign-in.
     pub open_consent: bool,
+    /// Portals' request journals are kept.
+    pub request_journal: bool,
     /// The background workers: webhook retries, retention and targets; the
     /// list refresh period.
     pub workers: WorkerSettings,
@@ -90,6 +92,7 @@ impl Config {
             admin_token: None,
             rate_limits: LimitsMode::Off,
             open_consent: false,
+            request_journal: true,
             workers: WorkerSettings::default(),
         }
     }
@@ -150,6 +153,7 @@ impl TryFrom<&ServeArgs> for Config {
                 RateLimits::Hubspot => LimitsMode::Hubspot,
             },
             open_consent: args.open_consent,
+            request_journal: args.request_journal,
             workers: WorkerSettings {
                 retry: RetryPolicy {
                     scale: check_scale(args.webhook_retry_scale)?,
@@ -194,6 +198,7 @@ mod tests {
             admin_token: Some(Secret::new("admin-very-secret")),
             rate_limits: LimitsMode::Off,
             open_consent: false,
+            request_journal: true,
             workers: WorkerSettings::default(),
         };
         let shown = format!("{config:?}");

@@ -79,7 +79,7 @@ impl Application {
             new_admin_token: admin_created.then_some(admin_candidate),
         };
 
-        let (journal, journal_writer) = Journal::new(Arc::clone(&store));
+        let (journal, journal_writer) = Journal::new(Arc::clone(&store), config.request_journal);
         tokio::spawn(journal_writer.run(|err| {
             tracing::warn!(%err, "cannot store calls in the request journal");
         }));

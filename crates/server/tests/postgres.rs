@@ -451,6 +451,7 @@ async fn a_lost_database_answers_503_writes_nothing_by_halves_and_recovers() {
         admin_token: None,
         rate_limits: Default::default(),
         open_consent: false,
+        request_journal: true,
         workers: Default::default(),
     })
     .await

@@ -16,6 +16,9 @@ use spoke_domain::time::Timestamp;
 use std::time::Instant;
 
 pub async fn note(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !state.journal.is_on() {
+        return next.run(request).await;
+    }
     let started = Instant::now();
     let at = Timestamp::now();
     let Some((caller, _)) = recorded(&request) else {

@@ -131,19 +131,26 @@ enum Message {
 pub struct Journal {
     store: Arc<dyn Store>,
     notes: mpsc::Sender<Message>,
+    on: bool,
 }
 
 impl Journal {
-    /// The journal and its writer, to be spawned.
-    pub fn new(store: Arc<dyn Store>) -> (Journal, JournalWriter) {
+    /// The journal (kept or not: `on`) and its writer, to be spawned.
+    pub fn new(store: Arc<dyn Store>, on: bool) -> (Journal, JournalWriter) {
         let (notes, received) = mpsc::channel(QUEUE);
         (
             Journal {
                 store: Arc::clone(&store),
                 notes,
+                on,
             },
             JournalWriter { store, received },
         )
+    }
+
+    /// Whether calls are noted (`--request-journal`).
+    pub fn is_on(&self) -> bool {
+        self.on
     }
 
     /// Notes a call; never waits (a full queue drops the note).

@@ -73,6 +73,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         admin_token: Some(Secret::new(ADMIN_TOKEN)),
         rate_limits: LimitsMode::Off,
         open_consent: false,
+        request_journal: true,
         workers: Default::default(),
     };
     adjust(&mut config);

@@ -123,3 +123,22 @@ async fn the_journal_shows_each_call_and_hides_secrets() {
         .await
         .error(StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn with_the_journal_off_no_call_is_kept() {
+    let app = crate::helpers::spawn_with(|config| config.request_journal = false).await;
+    app.post(
+        "/crm/v3/objects/contacts",
+        json!({"properties": {"email": "unjournaled@x.io"}}),
+    )
+    .await;
+    let kept = app
+        .admin(
+            Method::GET,
+            &format!("/_spoke/v1/portals/{}/requests", app.portal.0),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(kept["results"], json!([]));
+}
