@@ -98,6 +98,15 @@ impl QueryParams {
     }
 
     /// Every value of an array parameter, in order, without duplicates.
+    /// Every value of `key`, as given (not split at commas).
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
     pub fn list(&self, key: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for (_, value) in self.0.iter().filter(|(k, _)| k == key) {

@@ -9,8 +9,10 @@ mod admin;
 mod batch_response;
 mod contacts;
 pub mod error;
+mod exports;
 mod extract;
 mod health;
+mod imports;
 mod legacy;
 mod lists;
 mod oauth;
@@ -24,6 +26,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use spoke_domain::access::Access;
 use spoke_domain::crm::Crm;
+use spoke_domain::exports::Exports;
+use spoke_domain::imports::service::Importer;
 use spoke_domain::lists::Lists;
 use spoke_domain::sandbox::faults::Faults;
 use spoke_domain::sandbox::journal::Journal;
@@ -58,6 +62,8 @@ pub struct AppState {
     pub snapshots: Snapshots,
     pub seeder: Seeder,
     pub journal: Journal,
+    pub importer: Importer,
+    pub exports: Exports,
     pub options: Arc<Options>,
 }
 
@@ -70,6 +76,8 @@ pub fn router(state: AppState) -> Router {
         .merge(properties::routes())
         .merge(lists::routes())
         .merge(legacy::routes())
+        .merge(imports::routes())
+        .merge(exports::routes())
         .merge(account::routes());
     Router::new()
         .merge(health::routes())
@@ -77,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes(&state))
         .merge(oauth::routes())
         .merge(webhooks::routes())
+        .merge(exports::download_routes())
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(CatchPanicLayer::custom(error::panic_response))

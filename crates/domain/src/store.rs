@@ -14,7 +14,9 @@ use crate::access::portals::{NewApp, NewPortal, NewPrivateApp, PortalRecord, Pri
 use crate::access::StoredCredential;
 use crate::contact::{ChangeKind, Contact, ContactLookup, ContactWrite, RecordedChange};
 use crate::error::Result;
+use crate::exports::{ExportRecord, NewExport};
 use crate::ids::{AppId, ContactId, PortalId};
+use crate::imports::{ImportError, ImportProgress, ImportRecord, ImportState, NewImport};
 use crate::lists::ListStore;
 use crate::property::{PropertyDefinition, PropertyGroup, PropertySchema};
 use crate::sandbox::faults::PortalFaults;
@@ -147,6 +149,64 @@ pub trait JournalStore: Send + Sync {
     /// Deletes every call of the portal whose path or bodies hold one of
     /// `values` (lowercase), for good (a GDPR delete).
     async fn forget_in_journal(&self, portal: PortalId, values: &[String]) -> Result<()>;
+}
+
+/// Imports and exports of contacts ([`crate::imports`],
+/// [`crate::exports`]).
+#[async_trait]
+pub trait TransferStore: Send + Sync {
+    /// Stores a new import, `STARTED`, with a new id.
+    async fn create_import(&self, portal: PortalId, import: NewImport) -> Result<ImportRecord>;
+
+    /// Stores a running import's progress and its new errors, in one
+    /// transaction, unless it is no longer running (canceled meanwhile).
+    /// The import's state afterwards; `None` when there is no such import.
+    async fn record_import_progress(
+        &self,
+        portal: PortalId,
+        id: i64,
+        progress: ImportProgress,
+        errors: Vec<ImportError>,
+    ) -> Result<Option<ImportState>>;
+
+    async fn import(&self, portal: PortalId, id: i64) -> Result<Option<ImportRecord>>;
+
+    /// The portal's imports, newest first, with ids below `before`.
+    async fn imports(
+        &self,
+        portal: PortalId,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<ImportRecord>>;
+
+    /// An import's errors in the order they were found, numbered from 1,
+    /// after the `after`th.
+    async fn import_errors(
+        &self,
+        portal: PortalId,
+        id: i64,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, Timestamp, ImportError)>>;
+
+    /// Cancels a running import; the import as it stands (unchanged when it
+    /// had finished), `None` when there is no such import.
+    async fn cancel_import(
+        &self,
+        portal: PortalId,
+        id: i64,
+        at: Timestamp,
+    ) -> Result<Option<ImportRecord>>;
+
+    /// Deletes every import error whose row holds one of `values`
+    /// (lowercase), for good (a GDPR delete).
+    async fn forget_in_imports(&self, portal: PortalId, values: &[String]) -> Result<()>;
+
+    async fn create_export(&self, portal: PortalId, export: NewExport) -> Result<ExportRecord>;
+
+    /// An export by its id, whichever portal it belongs to (its download
+    /// link names it and carries its token).
+    async fn export(&self, id: i64) -> Result<Option<ExportRecord>>;
 }
 
 /// Credentials, apps and grants. Secrets arrive and are looked up as
@@ -549,6 +609,7 @@ pub trait Store:
     + FaultStore
     + SnapshotStore
     + JournalStore
+    + TransferStore
     + AccessStore
     + PropertyStore
     + ContactStore
@@ -564,6 +625,7 @@ impl<
             + FaultStore
             + SnapshotStore
             + JournalStore
+            + TransferStore
             + AccessStore
             + PropertyStore
             + ContactStore

@@ -1,5 +1,6 @@
 //! The admin commands (`spoke portals ...`, `spoke private-apps ...`,
-//! `spoke apps ...`, `spoke api-key ...`, `spoke webhooks ...`): calls to a running server's
+//! `spoke apps ...`, `spoke api-key ...`, `spoke webhooks ...`, and
+//! `spoke import` and `spoke export` in [`crate::transfer_client`]): calls to a running server's
 //! sandbox admin API, printed as a table or, with `--json`, as the server's
 //! JSON. They work the same against SQLite and against any node of a
 //! PostgreSQL cluster, since they only speak HTTP.
@@ -40,6 +41,40 @@ pub async fn run(command: Command) -> Result<String, CommandError> {
             seed,
             server,
         } => seed_portal(portal, contacts, seed, &server).await,
+        Command::Import {
+            file,
+            portal,
+            map,
+            errors,
+            server,
+        } => {
+            let args = crate::transfer_client::ImportArgs {
+                file,
+                portal,
+                map,
+                errors,
+            };
+            crate::transfer_client::import(args, &server).await
+        }
+        Command::Export {
+            portal,
+            format,
+            properties,
+            archived,
+            list,
+            output,
+            server,
+        } => {
+            let args = crate::transfer_client::ExportArgs {
+                portal,
+                format,
+                properties,
+                archived,
+                list,
+                output,
+            };
+            crate::transfer_client::export(args, &server).await
+        }
     }
 }
 
@@ -122,8 +157,21 @@ async fn requests(command: RequestsCommand, server: &ServerArgs) -> Result<Strin
 }
 
 /// A query parameter's value, percent-encoded.
-fn urlencode(value: &str) -> String {
+pub(crate) fn urlencode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A progress bar on standard error (hidden with `--json`).
+pub(crate) fn progress_bar(server: &ServerArgs, len: u64, template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if server.json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 /// Contacts per seed call: small enough for a smooth progress bar.
@@ -135,15 +183,10 @@ async fn seed_portal(
     seed: u64,
     server: &ServerArgs,
 ) -> Result<String, CommandError> {
-    let bar = indicatif::ProgressBar::new(contacts);
-    if server.json {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} contacts  {per_sec}  {eta} left",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    let bar = progress_bar(
+        server,
+        contacts,
+        "{bar:40} {pos}/{len} contacts  {per_sec}  {eta} left",
     );
     let (mut written, mut changes) = (0u64, 0u64);
     while written < contacts {
@@ -580,12 +623,24 @@ async fn api_key(command: ApiKeyCommand, server: &ServerArgs) -> Result<String, 
 }
 
 /// One call to the admin API; the JSON answer (`null` for 204).
-async fn call(
+pub(crate) async fn call(
     server: &ServerArgs,
     method: Method,
     path: &str,
     body: Option<Value>,
 ) -> Result<Value, CommandError> {
+    let body = body.map(|b| reqwest::Body::from(b.to_string()));
+    answer(send(server, method, path, body).await?).await
+}
+
+/// Sends a call of the admin API (a body is sent as JSON unless it is a
+/// stream); the response, whatever its status.
+pub(crate) async fn send(
+    server: &ServerArgs,
+    method: Method,
+    path: &str,
+    body: Option<reqwest::Body>,
+) -> Result<reqwest::Response, CommandError> {
     let token = server.admin_token.as_deref().ok_or_else(|| {
         CommandError(
             "no admin token: pass --admin-token or set SPOKE_ADMIN_TOKEN (Spoke printed it at its first start)".into(),
@@ -595,12 +650,30 @@ async fn call(
     let client = reqwest::Client::new();
     let mut request = client.request(method, &url).bearer_auth(token);
     if let Some(body) = body {
-        request = request.json(&body);
+        let streamed = body.as_bytes().is_none();
+        request = request
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                if streamed { "text/csv" } else { "application/json" },
+            )
+            .body(body);
     }
     let response = request
         .send()
         .await
         .map_err(|e| CommandError(format!("cannot reach Spoke at {}: {e}", server.server)))?;
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status();
+    Err(answer(response)
+        .await
+        .err()
+        .unwrap_or_else(|| CommandError(format!("{status}"))))
+}
+
+/// The JSON of an answer; its message when it failed.
+pub(crate) async fn answer(response: reqwest::Response) -> Result<Value, CommandError> {
     let status = response.status();
     let text = response
         .text()
@@ -627,7 +700,7 @@ fn without_nulls(mut value: Value) -> Value {
     value
 }
 
-fn show(server: &ServerArgs, answer: &Value, table: impl FnOnce(&Value) -> String) -> String {
+pub(crate) fn show(server: &ServerArgs, answer: &Value, table: impl FnOnce(&Value) -> String) -> String {
     if server.json {
         serde_json::to_string_pretty(answer).unwrap_or_default()
     } else {

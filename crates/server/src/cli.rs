@@ -74,6 +74,51 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Import contacts from a CSV file (UTF-8, with a header; commas,
+    /// semicolons or tabs): columns are mapped to properties by name or
+    /// label (or --map), rows are checked against the portal's property
+    /// types and upserted by email in batches; refused rows go to an error
+    /// file with their line and why. Importing the same file again changes
+    /// nothing.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        #[arg(long)]
+        portal: i64,
+        /// Map a column to a property, `--map "E-mail=email"`; `--map
+        /// "Notes="` skips a column. Repeatable.
+        #[arg(long = "map", value_name = "COLUMN=PROPERTY")]
+        map: Vec<String>,
+        /// Where the refused rows go (default: FILE.errors.csv beside the
+        /// file).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Export a portal's contacts as CSV or JSON lines, streamed to a file or
+    /// standard output.
+    Export {
+        #[arg(long)]
+        portal: i64,
+        #[arg(long, value_enum, default_value_t = ExportFormatArg::Csv)]
+        format: ExportFormatArg,
+        /// The properties to export, comma separated (default: id, email,
+        /// names, phone, company, job title, lifecycle stage, dates).
+        #[arg(long, value_delimiter = ',')]
+        properties: Vec<String>,
+        /// Archived contacts too (CSV gains an `archived` column).
+        #[arg(long)]
+        archived: bool,
+        /// Only the members of this list.
+        #[arg(long)]
+        list: Option<i64>,
+        /// The file to write (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// A portal's request journal: list, follow live.
     Requests {
         #[command(subcommand)]
@@ -88,6 +133,13 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+}
+
+/// The formats of `spoke export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    Csv,
+    Jsonl,
 }
 
 #[derive(Subcommand, Debug)]

@@ -7,4 +7,5 @@ pub mod cli;
 pub mod config;
 pub mod startup;
 pub mod telemetry;
+pub mod transfer_client;
 pub mod workers;

@@ -7,6 +7,8 @@ use axum::serve::ListenerExt;
 use spoke_api::{AppState, Options};
 use spoke_domain::access::{secrets, Access};
 use spoke_domain::crm::Crm;
+use spoke_domain::exports::Exports;
+use spoke_domain::imports::service::Importer;
 use spoke_domain::ids::PortalId;
 use spoke_domain::lists::Lists;
 use spoke_domain::sandbox::faults::Faults;
@@ -97,6 +99,8 @@ impl Application {
                 snapshots: Snapshots::new(Arc::clone(&store)),
                 seeder: Seeder::new(Arc::clone(&store)),
                 journal,
+                importer: Importer::new(Arc::clone(&store)),
+                exports: Exports::new(Arc::clone(&store)),
                 crm: Crm::new(store),
                 options: Arc::new(Options {
                     open_consent: config.open_consent,

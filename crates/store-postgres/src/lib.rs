@@ -33,6 +33,7 @@ mod readers;
 mod search;
 mod snapshots;
 mod statistics;
+mod transfers;
 pub mod testing;
 mod webhooks;
 

@@ -42,6 +42,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_request_journal",
         include_str!("../migrations/0011_request_journal.sql"),
     ),
+    (
+        "0012_imports_exports",
+        include_str!("../migrations/0012_imports_exports.sql"),
+    ),
 ];
 
 /// The lock every node takes around migrations (per schema, so several

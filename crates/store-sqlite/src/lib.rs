@@ -29,6 +29,7 @@ mod portals;
 mod properties;
 mod search_index;
 mod snapshots;
+mod transfers;
 mod webhooks;
 
 use connection::Connections;

@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_request_journal",
         include_str!("../migrations/0011_request_journal.sql"),
     ),
+    (
+        "0012_imports_exports",
+        include_str!("../migrations/0012_imports_exports.sql"),
+    ),
 ];
 
 /// Applies the migrations the database lacks. When the database records a

@@ -1,5 +1,6 @@
 //! The sandbox admin API under `/_spoke/v1`: portals (their reset,
-//! snapshots, clones, seed data, faults and request journal),
+//! snapshots, clones, seed data, faults, request journal, imports and
+//! exports),
 //! private apps, API keys, public OAuth apps, limits and the consent
 //! shortcut. A public
 //! contract: users' scripts and CI depend on these exact shapes. Every call
@@ -11,6 +12,7 @@ mod journal;
 mod portals;
 mod seed;
 mod snapshots;
+mod transfers;
 mod webhooks;
 
 use crate::error::ApiError;
@@ -54,6 +56,19 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(snapshots::clone),
         )
         .route("/_spoke/v1/portals/{portal_id}/seed", post(seed::seed))
+        .route(
+            "/_spoke/v1/portals/{portal_id}/imports",
+            post(transfers::import),
+        )
+        .route(
+            "/_spoke/v1/portals/{portal_id}/imports/{import_id}",
+            get(transfers::show_import),
+        )
+        .route(
+            "/_spoke/v1/portals/{portal_id}/imports/{import_id}/errors",
+            get(transfers::import_errors),
+        )
+        .route("/_spoke/v1/portals/{portal_id}/export", get(transfers::export))
         .route(
             "/_spoke/v1/portals/{portal_id}/requests",
             get(journal::list).delete(journal::clear),

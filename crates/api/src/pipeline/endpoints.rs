@@ -82,6 +82,12 @@ pub fn classify(method: &Method, path: &str) -> Endpoint {
             Need::SCHEMAS_WRITE
         });
     }
+    if under(path, "/crm/v3/imports") {
+        return standard(Need::IMPORT);
+    }
+    if under(path, "/crm/v3/exports") {
+        return standard(Need::EXPORT);
+    }
     if path == "/integrations/v1/limit/daily" {
         return Endpoint {
             need: Need::ANY,

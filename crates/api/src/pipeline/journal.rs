@@ -26,10 +26,12 @@ pub async fn note(State(state): State<AppState>, request: Request, next: Next) -
     };
     let method = request.method().to_string();
     let path = masked(request.uri().path(), request.uri().query());
-    let (parts, body) = request.into_parts();
-    let Ok(sent) = to_bytes(body, crate::MAX_BODY_BYTES).await else {
-        return ApiError::PayloadTooLarge.into_response();
-    };
+    // A file upload (an import) streams through; its bytes are not kept.
+    let upload = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
     // A GDPR delete names the person it deletes: its bodies are not kept.
     let forgetting = path.contains("/gdpr-delete");
     let kept = |body: &[u8]| {
@@ -39,8 +41,17 @@ pub async fn note(State(state): State<AppState>, request: Request, next: Next) -
             cut(body)
         }
     };
-    let request_body = kept(&sent);
-    let response = next.run(Request::from_parts(parts, Body::from(sent))).await;
+    let (request, request_body) = if upload {
+        (request, "(a file upload: not kept)".to_string())
+    } else {
+        let (parts, body) = request.into_parts();
+        let Ok(sent) = to_bytes(body, crate::MAX_BODY_BYTES).await else {
+            return ApiError::PayloadTooLarge.into_response();
+        };
+        let request_body = kept(&sent);
+        (Request::from_parts(parts, Body::from(sent)), request_body)
+    };
+    let response = next.run(request).await;
     let (parts, body) = response.into_parts();
     let answered = to_bytes(body, usize::MAX).await.unwrap_or_default();
     state.journal.note(

@@ -19,6 +19,8 @@ pub const SCHEMAS_READ: &str = "crm.schemas.contacts.read";
 pub const SCHEMAS_WRITE: &str = "crm.schemas.contacts.write";
 pub const LISTS_READ: &str = "crm.lists.read";
 pub const LISTS_WRITE: &str = "crm.lists.write";
+pub const IMPORT: &str = "crm.import";
+pub const EXPORT: &str = "crm.export";
 /// The scope every OAuth app holds.
 pub const OAUTH: &str = "oauth";
 /// The legacy scope of the v1 contacts, lists and properties APIs, which
@@ -39,6 +41,8 @@ pub const ALL: &[&str] = &[
     SCHEMAS_WRITE,
     LISTS_READ,
     LISTS_WRITE,
+    IMPORT,
+    EXPORT,
 ];
 
 /// Longest scope name accepted.
@@ -185,6 +189,16 @@ impl Need {
     pub const LISTS_WRITE: Need = Need {
         any_of: &[LISTS_WRITE],
         granular: &[LISTS_WRITE],
+    };
+    /// The imports API.
+    pub const IMPORT: Need = Need {
+        any_of: &[IMPORT],
+        granular: &[IMPORT],
+    };
+    /// The exports API.
+    pub const EXPORT: Need = Need {
+        any_of: &[EXPORT],
+        granular: &[EXPORT],
     };
     /// Any valid credential of the portal (account details, usage).
     pub const ANY: Need = Need {

@@ -62,6 +62,29 @@ impl Crm {
         } else {
             BatchMode::AllOrNothing
         };
+        self.write_inputs(portal, kind, inputs, source, mode).await
+    }
+
+    /// Upserts the rows of an import (any number, one transaction), each
+    /// succeeding or failing alone, as a batch with `objectWriteTraceId`s.
+    pub async fn import_rows(
+        &self,
+        portal: PortalId,
+        inputs: Vec<BatchInput>,
+        source: ChangeSource,
+    ) -> Result<Vec<Result<OpOutcome>>> {
+        self.write_inputs(portal, BatchKind::Upsert, inputs, source, BatchMode::PerInput)
+            .await
+    }
+
+    async fn write_inputs(
+        &self,
+        portal: PortalId,
+        kind: BatchKind,
+        inputs: Vec<BatchInput>,
+        source: ChangeSource,
+        mode: BatchMode,
+    ) -> Result<Vec<Result<OpOutcome>>> {
         let mut planned: Vec<Result<ContactOp>> = Vec::with_capacity(inputs.len());
         for input in inputs {
             planned.push(self.plan(portal, kind, input, &source).await);
@@ -288,6 +311,7 @@ impl Crm {
         addresses.sort();
         addresses.dedup();
         self.store.forget_in_journal(portal, &addresses).await?;
+        self.store.forget_in_imports(portal, &addresses).await?;
         Ok(outcome)
     }
 

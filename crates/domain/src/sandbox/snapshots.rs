@@ -32,6 +32,9 @@ pub const NOT_IN_SNAPSHOTS: &[&str] = &[
     "portal_faults",
     "portal_fault_budgets",
     "request_journal",
+    "imports",
+    "import_errors",
+    "exports",
 ];
 
 /// Most snapshots one portal may keep.
