@@ -247,18 +247,26 @@ impl TransferStore for SqliteStore {
         }
         let values = values.to_vec();
         self.connections()
-            .write(move |tx| {
-                for value in &values {
-                    tx.prepare_cached(
-                        "DELETE FROM import_errors WHERE portal_id = ?1
-                           AND (instr(lower(row_data), ?2) > 0 OR instr(lower(message), ?2) > 0
-                                OR instr(lower(coalesce(invalid_value, '')), ?2) > 0)",
-                    )
-                    .and_then(|mut stmt| stmt.execute(params![portal.0, value]))
-                    .map_err(internal)?;
-                }
-                Ok(())
-            })
+            .write_then(
+                move |tx| {
+                    for value in &values {
+                        tx.prepare_cached(
+                            "DELETE FROM import_errors WHERE portal_id = ?1
+                               AND (instr(lower(row_data), ?2) > 0 OR instr(lower(message), ?2) > 0
+                                    OR instr(lower(coalesce(invalid_value, '')), ?2) > 0)",
+                        )
+                        .and_then(|mut stmt| stmt.execute(params![portal.0, value]))
+                        .map_err(internal)?;
+                    }
+                    Ok(())
+                },
+                // As for the journal: deleted content is zeroed, and the
+                // log's older page images go with a checkpoint.
+                |conn, _| {
+                    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                        .map_err(internal)
+                },
+            )
             .await
     }
 

@@ -95,8 +95,9 @@ impl<R: Read> CsvFile<R> {
         self.reader.position().byte()
     }
 
-    /// The next row, `None` at the end. Blank lines are skipped. A broken
-    /// file (an unclosed quote runs to its end) is an error.
+    /// The next row, `None` at the end. Blank lines are skipped. (An
+    /// unclosed quote runs to the end of the file, as the csv crate reads
+    /// it: the row then has too few fields and is refused.)
     pub fn next_row(&mut self) -> Result<Option<FileRow>> {
         loop {
             if !self

@@ -40,5 +40,7 @@ mod sandbox_snapshots;
 mod search;
 mod search_random;
 mod storage;
+mod transfers_export;
+mod transfers_import;
 mod webhooks_api;
 mod webhooks_delivery;
