@@ -4,6 +4,7 @@
 
 mod cpu;
 mod data;
+mod import;
 mod ingest;
 mod limits;
 mod lists;
@@ -115,6 +116,19 @@ enum Command {
     },
     /// Portal create, and reset of a portal holding N contacts, beside
     /// GET /health.
+    /// `spoke import` of a CSV of N contacts beside batch/create of the same
+    /// contacts, each into a fresh portal, then the file again.
+    Import {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        admin_token: String,
+        /// The spoke binary to run `spoke import` with.
+        #[arg(long)]
+        spoke: std::path::PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+    },
     Sandbox {
         /// Address of a running Spoke.
         #[arg(long)]
@@ -240,6 +254,12 @@ fn main() {
             rounds,
             lists,
         } => runtime.block_on(lists::run(addr, &admin_token, contacts, rounds, lists)),
+        Command::Import {
+            target,
+            admin_token,
+            spoke,
+            rows,
+        } => runtime.block_on(import::run(&target, &admin_token, &spoke, rows)),
         Command::Sandbox {
             addr,
             admin_token,
