@@ -4,9 +4,9 @@
 //! (which changes nothing); the server's and the CLI's peak RSS.
 
 use crate::data;
+use crate::load::Call;
 use crate::memory::PeakRss;
 use crate::webhooks::{admin, json};
-use crate::load::Call;
 use crate::Target;
 use std::io::Write;
 use std::path::Path;
@@ -47,7 +47,10 @@ async fn fresh_portal(target: &Target, admin_token: &str, name: &str) -> (i64, S
     let created = admin(
         target.addr,
         admin_token,
-        Call::post("/_spoke/v1/portals", json(serde_json::json!({"name": name}))),
+        Call::post(
+            "/_spoke/v1/portals",
+            json(serde_json::json!({"name": name})),
+        ),
     )
     .await;
     (
@@ -58,11 +61,22 @@ async fn fresh_portal(target: &Target, admin_token: &str, name: &str) -> (i64, S
 
 /// Runs `spoke import`; seconds taken, the CLI's and the server's peak RSS
 /// in MiB.
-fn spoke_import(spoke: &Path, target: &Target, admin_token: &str, portal: i64, file: &Path) -> (f64, f64, f64) {
+fn spoke_import(
+    spoke: &Path,
+    target: &Target,
+    admin_token: &str,
+    portal: i64,
+    file: &Path,
+) -> (f64, f64, f64) {
     let server = PeakRss::start(target.server_pid);
     let started = Instant::now();
     let mut child = Command::new(spoke)
-        .args(["import", &file.display().to_string(), "--portal", &portal.to_string()])
+        .args([
+            "import",
+            &file.display().to_string(),
+            "--portal",
+            &portal.to_string(),
+        ])
         .args(["--server", &format!("http://{}", target.addr)])
         .args(["--admin-token", admin_token, "--json"])
         .stdout(std::process::Stdio::null())

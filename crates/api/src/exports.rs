@@ -33,9 +33,10 @@ const BASE: &str = "/crm/v3/exports/export/async";
 pub const DOWNLOADS: &str = "/_spoke/exports";
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(BASE, post(start_export))
-        .route(&format!("{BASE}/tasks/{{taskId}}/status"), get(export_status))
+    Router::new().route(BASE, post(start_export)).route(
+        &format!("{BASE}/tasks/{{taskId}}/status"),
+        get(export_status),
+    )
 }
 
 /// The signed download links, outside the portal pipeline.
@@ -51,7 +52,10 @@ pub async fn start_export(
     JsonBody(request): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
     let spec = export_request(&request)?;
-    let name = request["exportName"].as_str().unwrap_or("export").to_string();
+    let name = request["exportName"]
+        .as_str()
+        .unwrap_or("export")
+        .to_string();
     let record = state.exports.create(portal, spec, name, request).await?;
     Ok(json(
         StatusCode::ACCEPTED,
@@ -71,7 +75,11 @@ pub async fn export_status(
 ) -> Result<Response, ApiError> {
     let not_found = || Error::NotFound(format!("No export task with id \"{id}\" exists."));
     let number: i64 = id.trim().parse().map_err(|_| not_found())?;
-    let record = state.exports.get(portal, number).await?.ok_or_else(not_found)?;
+    let record = state
+        .exports
+        .get(portal, number)
+        .await?
+        .ok_or_else(not_found)?;
     let expires = Timestamp::now().millis() + LINK_VALID_MS;
     let signature = link_signature(&record.link_key, record.id, expires);
     let at = record.created_at.to_iso();
@@ -137,7 +145,11 @@ pub async fn admin_export(
     };
     let walk = state.exports.walk(portal, spec).await?;
     let total = walk.count().await?;
-    Ok(stream(walk, &format!("portal-{}-contacts", portal.0), Some(total)))
+    Ok(stream(
+        walk,
+        &format!("portal-{}-contacts", portal.0),
+        Some(total),
+    ))
 }
 
 /// The export as a streamed body: the header line, then page after page.
@@ -177,7 +189,13 @@ fn stream(walk: ExportWalk, name: &str, total: Option<u64>) -> Response {
     );
     let file_name: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let mut response = Response::new(Body::from_stream(body));
     let headers = response.headers_mut();
@@ -266,7 +284,9 @@ fn search_request(search: &Value) -> SearchInput {
             operator: f["operator"].as_str().map(str::to_string),
             value: scalar(&f["value"]),
             high_value: scalar(&f["highValue"]),
-            values: f["values"].as_array().map(|v| v.iter().filter_map(scalar).collect()),
+            values: f["values"]
+                .as_array()
+                .map(|v| v.iter().filter_map(scalar).collect()),
         })
         .collect();
     let sorts = search["sorts"]

@@ -21,10 +21,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use futures_util::{Stream, StreamExt};
 use serde_json::{json as j, Value};
+use spoke_domain::ids::PortalId;
 use spoke_domain::imports::columns::ColumnMapping;
 use spoke_domain::imports::service::{ImportJob, ImportSpec};
 use spoke_domain::imports::{ImportRecord, MAX_FILE_BYTES};
-use spoke_domain::ids::PortalId;
 use spoke_domain::time::Timestamp;
 use spoke_domain::Error;
 use std::io::{Seek, SeekFrom};
@@ -87,7 +87,10 @@ pub async fn list_imports(
     Portal(portal): Portal,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
-    let limit = query.positive_int("limit")?.unwrap_or(ERRORS_PAGE).min(MAX_ERRORS_PAGE);
+    let limit = query
+        .positive_int("limit")?
+        .unwrap_or(ERRORS_PAGE)
+        .min(MAX_ERRORS_PAGE);
     let before = cursor(&query, "after")?;
     let mut records = state.importer.list(portal, before, limit + 1).await?;
     let more = records.len() > limit;
@@ -153,7 +156,10 @@ pub async fn errors_page(
     query: &QueryParams,
     everything: bool,
 ) -> Result<Response, ApiError> {
-    let limit = query.positive_int("limit")?.unwrap_or(ERRORS_PAGE).min(MAX_ERRORS_PAGE);
+    let limit = query
+        .positive_int("limit")?
+        .unwrap_or(ERRORS_PAGE)
+        .min(MAX_ERRORS_PAGE);
     let after = cursor(query, "after")?;
     let with_message = everything || query.bool("includeErrorMessage")?.unwrap_or(false);
     let with_row = everything || query.bool("includeRowData")?.unwrap_or(false);
@@ -200,7 +206,11 @@ fn bad_upload(err: axum::extract::multipart::MultipartError) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return too_large().into();
     }
-    Error::invalid(format!("The multipart body could not be read: {}", err.body_text())).into()
+    Error::invalid(format!(
+        "The multipart body could not be read: {}",
+        err.body_text()
+    ))
+    .into()
 }
 
 fn too_large() -> Error {
@@ -220,7 +230,8 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let file = tempfile::tempfile().map_err(|e| Error::internal(format!("spooling an import: {e}")))?;
+    let file =
+        tempfile::tempfile().map_err(|e| Error::internal(format!("spooling an import: {e}")))?;
     let mut out = tokio::fs::File::from_std(file);
     let mut bytes = 0u64;
     while let Some(chunk) = body.next().await {
@@ -293,7 +304,10 @@ async fn run(mut job: ImportJob<std::fs::File>) {
 /// mappings of contact properties, upserts.
 pub fn import_request(text: &str, file_name: &str) -> Result<ImportSpec, Error> {
     let request: Value = serde_json::from_str(text).map_err(|e| {
-        Error::invalid_field("importRequest", format!("importRequest is not valid JSON: {e}"))
+        Error::invalid_field(
+            "importRequest",
+            format!("importRequest is not valid JSON: {e}"),
+        )
     })?;
     let invalid = |message: String| Error::invalid_field("importRequest", message);
     let files = request["files"].as_array().cloned().unwrap_or_default();
@@ -334,9 +348,9 @@ pub fn import_request(text: &str, file_name: &str) -> Result<ImportSpec, Error> 
                 "Spoke imports contacts (0-1); a column maps to object type {object}."
             )));
         }
-        let column = mapping["columnName"].as_str().ok_or_else(|| {
-            invalid("Each of columnMappings needs its columnName.".into())
-        })?;
+        let column = mapping["columnName"]
+            .as_str()
+            .ok_or_else(|| invalid("Each of columnMappings needs its columnName.".into()))?;
         mappings.push(ColumnMapping {
             column: column.to_string(),
             property: mapping["propertyName"]
@@ -345,7 +359,10 @@ pub fn import_request(text: &str, file_name: &str) -> Result<ImportSpec, Error> 
                 .map(str::to_string),
         });
     }
-    let file_name = described["fileName"].as_str().unwrap_or(file_name).to_string();
+    let file_name = described["fileName"]
+        .as_str()
+        .unwrap_or(file_name)
+        .to_string();
     Ok(ImportSpec {
         name: request["name"]
             .as_str()
@@ -395,7 +412,10 @@ mod tests {
             ("not json", "not valid JSON"),
             (r#"{"files": [{"fileFormat": "SPREADSHEET"}]}"#, "CSV"),
             (r#"{"files": [{}, {}]}"#, "one file"),
-            (r#"{"files": [{"fileImportPage": {"hasHeader": false}}]}"#, "header"),
+            (
+                r#"{"files": [{"fileImportPage": {"hasHeader": false}}]}"#,
+                "header",
+            ),
             (r#"{"importOperations": {"0-1": "CREATE"}}"#, "UPSERT"),
             (
                 r#"{"files": [{"fileImportPage": {"columnMappings": [{"columnObjectTypeId": "0-2", "columnName": "x"}]}}]}"#,

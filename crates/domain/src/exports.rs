@@ -70,7 +70,9 @@ impl ExportFormat {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExportScope {
     /// Every active contact (and archived ones too, with `archived`).
-    All { archived: bool },
+    All {
+        archived: bool,
+    },
     List(ListId),
     /// A search's hits (at most [`MAX_RESULTS`], as search serves).
     Search(SearchInput),
@@ -165,7 +167,10 @@ impl Exports {
 /// Where a walk stands.
 #[derive(Clone, Debug, PartialEq)]
 enum Cursor {
-    Contacts { archived: bool, after: Option<ContactId> },
+    Contacts {
+        archived: bool,
+        after: Option<ContactId>,
+    },
     Members(Option<MemberCursor>),
     Hits(usize),
     Done,
@@ -185,7 +190,11 @@ impl ExportWalk {
     /// Checks the spec (the portal, every property, the list, the search)
     /// and fills in the default properties; the walk starts at the first
     /// contact.
-    pub async fn start(store: Arc<dyn Store>, portal: PortalId, mut spec: ExportSpec) -> Result<ExportWalk> {
+    pub async fn start(
+        store: Arc<dyn Store>,
+        portal: PortalId,
+        mut spec: ExportSpec,
+    ) -> Result<ExportWalk> {
         if store.portal(portal).await?.is_none() {
             return Err(crate::access::service::no_portal(portal));
         }
@@ -392,7 +401,14 @@ impl ExportWalk {
                 let values: Vec<String> = self.spec.properties.iter().map(|p| value(p)).collect();
                 let mut out = csv_line(values.iter().map(String::as_str));
                 if matches!(self.spec.scope, ExportScope::All { archived: true }) {
-                    out.insert_str(out.len() - 1, if contact.archived() { ",true" } else { ",false" });
+                    out.insert_str(
+                        out.len() - 1,
+                        if contact.archived() {
+                            ",true"
+                        } else {
+                            ",false"
+                        },
+                    );
                 }
                 out
             }
@@ -402,7 +418,11 @@ impl ExportWalk {
                     let v = value(name);
                     properties.insert(
                         name.clone(),
-                        if v.is_empty() { Value::Null } else { Value::String(v) },
+                        if v.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::String(v)
+                        },
                     );
                 }
                 let mut out = json!({
@@ -430,7 +450,8 @@ pub fn new_link_key() -> [u8; 32] {
 /// The signature of export `id`'s link valid until `expires` (ms).
 pub fn link_signature(key: &[u8; 32], id: i64, expires: i64) -> String {
     use hmac::{Hmac, KeyInit, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
     mac.update(format!("export:{id}:{expires}").as_bytes());
     mac.finalize()
         .into_bytes()
@@ -441,7 +462,12 @@ pub fn link_signature(key: &[u8; 32], id: i64, expires: i64) -> String {
 
 /// Whether a download link is genuine (compared in constant time) and
 /// still valid at `now`.
-pub fn check_link(record: &ExportRecord, expires: i64, signature: &str, now: Timestamp) -> Result<()> {
+pub fn check_link(
+    record: &ExportRecord,
+    expires: i64,
+    signature: &str,
+    now: Timestamp,
+) -> Result<()> {
     use subtle::ConstantTimeEq;
     let expected = link_signature(&record.link_key, record.id, expires);
     let genuine: bool = expected.as_bytes().ct_eq(signature.as_bytes()).into();
@@ -465,7 +491,10 @@ fn csv_line<'a>(fields: impl Iterator<Item = &'a str>) -> String {
         if i > 0 {
             out.push(',');
         }
-        if field.contains([',', '"', '\n', '\r', ';']) || field.starts_with(' ') || field.ends_with(' ') {
+        if field.contains([',', '"', '\n', '\r', ';'])
+            || field.starts_with(' ')
+            || field.ends_with(' ')
+        {
             out.push('"');
             out.push_str(&field.replace('"', "\"\""));
             out.push('"');
@@ -502,7 +531,10 @@ mod tests {
         let now = Timestamp::from_stored(1_000);
         let signature = link_signature(&record.link_key, 7, 2_000);
         assert!(check_link(&record, 2_000, &signature, now).is_ok());
-        assert!(check_link(&record, 3_000, &signature, now).is_err(), "expiry is signed");
+        assert!(
+            check_link(&record, 3_000, &signature, now).is_err(),
+            "expiry is signed"
+        );
         assert!(check_link(&record, 2_000, &signature, Timestamp::from_stored(2_001)).is_err());
         let other = link_signature(&new_link_key(), 7, 2_000);
         assert!(check_link(&record, 2_000, &other, now).is_err());

@@ -162,7 +162,11 @@ pub(crate) fn urlencode(value: &str) -> String {
 }
 
 /// A progress bar on standard error (hidden with `--json`).
-pub(crate) fn progress_bar(server: &ServerArgs, len: u64, template: &str) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(
+    server: &ServerArgs,
+    len: u64,
+    template: &str,
+) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len);
     if server.json {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -654,7 +658,11 @@ pub(crate) async fn send(
         request = request
             .header(
                 reqwest::header::CONTENT_TYPE,
-                if streamed { "text/csv" } else { "application/json" },
+                if streamed {
+                    "text/csv"
+                } else {
+                    "application/json"
+                },
             )
             .body(body);
     }
@@ -700,7 +708,11 @@ fn without_nulls(mut value: Value) -> Value {
     value
 }
 
-pub(crate) fn show(server: &ServerArgs, answer: &Value, table: impl FnOnce(&Value) -> String) -> String {
+pub(crate) fn show(
+    server: &ServerArgs,
+    answer: &Value,
+    table: impl FnOnce(&Value) -> String,
+) -> String {
     if server.json {
         serde_json::to_string_pretty(answer).unwrap_or_default()
     } else {

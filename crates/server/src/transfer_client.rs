@@ -38,7 +38,11 @@ pub async fn import(args: ImportArgs, server: &ServerArgs) -> Result<String, Com
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "import.csv".into());
-    let bar = progress_bar(server, size, "{bar:40} {bytes}/{total_bytes}  {msg}  {eta} left");
+    let bar = progress_bar(
+        server,
+        size,
+        "{bar:40} {bytes}/{total_bytes}  {msg}  {eta} left",
+    );
     bar.set_message("uploading");
     let sent = bar.clone();
     let upload = futures_util::stream::unfold(file, move |mut file| {
@@ -56,11 +60,7 @@ pub async fn import(args: ImportArgs, server: &ServerArgs) -> Result<String, Com
             }
         }
     });
-    let mut path = format!(
-        "/portals/{}/imports?name={}",
-        args.portal,
-        urlencode(&name)
-    );
+    let mut path = format!("/portals/{}/imports?name={}", args.portal, urlencode(&name));
     for mapping in &args.map {
         path.push_str(&format!("&map={}", urlencode(mapping)));
     }
@@ -76,7 +76,9 @@ pub async fn import(args: ImportArgs, server: &ServerArgs) -> Result<String, Com
             None,
         )
         .await?;
-        let rows = record["metadata"]["counters"]["TOTAL_ROWS"].as_u64().unwrap_or(0);
+        let rows = record["metadata"]["counters"]["TOTAL_ROWS"]
+            .as_u64()
+            .unwrap_or(0);
         let rate = rows as f64 / clock.elapsed().as_secs_f64().max(0.001);
         bar.set_position(record["progress"]["bytesRead"].as_u64().unwrap_or(0));
         bar.set_message(format!("{rows} rows, {rate:.0} rows/s"));
@@ -102,7 +104,9 @@ pub async fn import(args: ImportArgs, server: &ServerArgs) -> Result<String, Com
     };
     let state = record["state"].as_str().unwrap_or("");
     if state != "DONE" {
-        let why = record["progress"]["failure"].as_str().unwrap_or("it was canceled");
+        let why = record["progress"]["failure"]
+            .as_str()
+            .unwrap_or("it was canceled");
         return Err(CommandError(format!(
             "import {id} of {name} ended {state} after {} rows: {why}",
             count("TOTAL_ROWS")
@@ -119,7 +123,10 @@ pub async fn import(args: ImportArgs, server: &ServerArgs) -> Result<String, Com
             refused,
         );
         if let Some(path) = &errors_file {
-            out.push_str(&format!(" The refused rows and why are in {}.", path.display()));
+            out.push_str(&format!(
+                " The refused rows and why are in {}.",
+                path.display()
+            ));
         }
         out
     }))
@@ -142,12 +149,18 @@ async fn write_errors(
     id: &str,
     target: &Path,
 ) -> Result<(), CommandError> {
-    let failed = |e: &dyn std::fmt::Display| {
-        CommandError(format!("cannot write {}: {e}", target.display()))
-    };
+    let failed =
+        |e: &dyn std::fmt::Display| CommandError(format!("cannot write {}: {e}", target.display()));
     let mut out = csv::Writer::from_path(target).map_err(|e| failed(&e))?;
-    out.write_record(["line", "errorType", "column", "invalidValue", "message", "row"])
-        .map_err(|e| failed(&e))?;
+    out.write_record([
+        "line",
+        "errorType",
+        "column",
+        "invalidValue",
+        "message",
+        "row",
+    ])
+    .map_err(|e| failed(&e))?;
     let mut after = String::new();
     loop {
         let page = call(
@@ -209,7 +222,10 @@ pub async fn export(args: ExportArgs, server: &ServerArgs) -> Result<String, Com
         args.portal, args.archived
     );
     if !args.properties.is_empty() {
-        path.push_str(&format!("&properties={}", urlencode(&args.properties.join(","))));
+        path.push_str(&format!(
+            "&properties={}",
+            urlencode(&args.properties.join(","))
+        ));
     }
     if let Some(list) = args.list {
         path.push_str(&format!("&listId={list}"));
@@ -221,11 +237,16 @@ pub async fn export(args: ExportArgs, server: &ServerArgs) -> Result<String, Com
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let bar = progress_bar(server, total, "{bar:40} {pos}/{len} contacts  {per_sec}  {eta} left");
+    let bar = progress_bar(
+        server,
+        total,
+        "{bar:40} {pos}/{len} contacts  {per_sec}  {eta} left",
+    );
     let mut sink: Box<dyn Write + Send> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path).map_err(
-            |e| CommandError(format!("cannot write {}: {e}", path.display())),
-        )?)),
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| CommandError(format!("cannot write {}: {e}", path.display())))?,
+        )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
     let mut body = response.bytes_stream();

@@ -376,3 +376,108 @@ async fn admin_commands_fail_with_a_clear_message() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn spoke_import_and_spoke_export_move_contacts_through_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = "ci-admin-token-0123456789";
+    let server = start_with(
+        &["--data-dir", dir.path().to_str().unwrap()],
+        &[("SPOKE_ADMIN_TOKEN", admin)],
+    );
+    let base = server.base.clone();
+    let files = tempfile::tempdir().unwrap();
+    let csv = files.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        "\u{feff}E-mail;First Name;Notes\nann@cli.io;Ann;skip me\nnot-an-email;Bad;\nbo@cli.io;Bo;\n",
+    )
+    .unwrap();
+    let file = csv.to_str().unwrap();
+
+    // An unmapped column refuses the whole file, clearly.
+    let (ok, _, err) = admin_command(&base, Some(admin), &["import", file, "--portal", "1"]);
+    assert!(!ok);
+    assert!(
+        err.contains("\"E-mail\" matches no contact property"),
+        "{err}"
+    );
+    assert!(err.contains("\"Notes\""), "{err}");
+
+    let args = [
+        "import",
+        file,
+        "--portal",
+        "1",
+        "--map",
+        "E-mail=email",
+        "--map",
+        "Notes=",
+    ];
+    let (ok, out, err) = admin_command(&base, Some(admin), &args);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("3 rows") && out.contains("2 created") && out.contains("1 refused"),
+        "{out}"
+    );
+    let errors_file = files.path().join("people.errors.csv");
+    let errors = std::fs::read_to_string(&errors_file).unwrap();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(lines[0], "line,errorType,column,invalidValue,message,row");
+    assert!(
+        lines[1].starts_with("3,INVALID_EMAIL,0,not-an-email,"),
+        "{errors}"
+    );
+    assert_eq!(lines.len(), 2, "{errors}");
+
+    // Again: nothing changes.
+    let (ok, out, err) = admin_command(&base, Some(admin), &args);
+    assert!(ok, "{err}");
+    assert!(out.contains("0 created, 2 updated"), "{out}");
+
+    let exported = files.path().join("out.csv");
+    let (ok, out, err) = admin_command(
+        &base,
+        Some(admin),
+        &[
+            "export",
+            "--portal",
+            "1",
+            "--properties",
+            "email,firstname",
+            "--output",
+            exported.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Exported 2 contacts"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&exported).unwrap(),
+        "email,firstname\nann@cli.io,Ann\nbo@cli.io,Bo\n"
+    );
+    // To standard output, the data and nothing else.
+    let (ok, out, err) = admin_command(
+        &base,
+        Some(admin),
+        &[
+            "export",
+            "--portal",
+            "1",
+            "--format",
+            "jsonl",
+            "--properties",
+            "email",
+        ],
+    );
+    assert!(ok, "{err}");
+    let emails: Vec<String> = out
+        .lines()
+        .map(|l| {
+            json_of(l)["properties"]["email"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(emails, ["ann@cli.io", "bo@cli.io"]);
+}

@@ -33,8 +33,8 @@ mod readers;
 mod search;
 mod snapshots;
 mod statistics;
-mod transfers;
 pub mod testing;
+mod transfers;
 mod webhooks;
 
 use deadpool_postgres::Pool;

@@ -156,7 +156,8 @@ impl TransferStore for SqliteStore {
     }
 
     async fn import(&self, portal: PortalId, id: i64) -> Result<Option<ImportRecord>> {
-        self.connections().read(|conn| find_import(conn, portal, id))
+        self.connections()
+            .read(|conn| find_import(conn, portal, id))
     }
 
     async fn imports(

@@ -68,7 +68,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/_spoke/v1/portals/{portal_id}/imports/{import_id}/errors",
             get(transfers::import_errors),
         )
-        .route("/_spoke/v1/portals/{portal_id}/export", get(transfers::export))
+        .route(
+            "/_spoke/v1/portals/{portal_id}/export",
+            get(transfers::export),
+        )
         .route(
             "/_spoke/v1/portals/{portal_id}/requests",
             get(journal::list).delete(journal::clear),

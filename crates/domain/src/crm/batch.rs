@@ -73,8 +73,14 @@ impl Crm {
         inputs: Vec<BatchInput>,
         source: ChangeSource,
     ) -> Result<Vec<Result<OpOutcome>>> {
-        self.write_inputs(portal, BatchKind::Upsert, inputs, source, BatchMode::PerInput)
-            .await
+        self.write_inputs(
+            portal,
+            BatchKind::Upsert,
+            inputs,
+            source,
+            BatchMode::PerInput,
+        )
+        .await
     }
 
     async fn write_inputs(

@@ -217,7 +217,12 @@ mod tests {
             .collect();
         assert_eq!(
             mapped,
-            [Some("email"), Some("firstname"), Some("lastname"), Some("phone")]
+            [
+                Some("email"),
+                Some("firstname"),
+                Some("lastname"),
+                Some("phone")
+            ]
         );
         assert_eq!(columns.email, 0);
     }
@@ -242,18 +247,37 @@ mod tests {
     #[test]
     fn every_unmappable_column_is_named_at_once() {
         let err = map_columns(
-            &headers(&["email", "Favourite colour", "", "hs_additional_emails", "Record ID", "createdate"]),
+            &headers(&[
+                "email",
+                "Favourite colour",
+                "",
+                "hs_additional_emails",
+                "Record ID",
+                "createdate",
+            ]),
             &schema(),
             &[ColumnMapping::parse("Missing=firstname").unwrap()],
         )
         .unwrap_err();
         let text = message(err);
-        assert!(text.contains("\"Favourite colour\" matches no contact property"), "{text}");
+        assert!(
+            text.contains("\"Favourite colour\" matches no contact property"),
+            "{text}"
+        );
         assert!(text.contains("column 3 (no header)"), "{text}");
         assert!(text.contains("read only"), "{text}");
-        assert!(text.contains("\"Missing\" names a column the file does not have"), "{text}");
-        assert!(!text.contains("Record ID"), "record ids are skipped: {text}");
-        assert!(!text.contains("createdate"), "computed values are skipped: {text}");
+        assert!(
+            text.contains("\"Missing\" names a column the file does not have"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Record ID"),
+            "record ids are skipped: {text}"
+        );
+        assert!(
+            !text.contains("createdate"),
+            "computed values are skipped: {text}"
+        );
     }
 
     #[test]
@@ -261,8 +285,12 @@ mod tests {
         let text = message(map_columns(&headers(&["firstname"]), &schema(), &[]).unwrap_err());
         assert!(text.contains("no column holds the email address"), "{text}");
         let text = message(
-            map_columns(&headers(&["email", "First Name", "firstname"]), &schema(), &[])
-                .unwrap_err(),
+            map_columns(
+                &headers(&["email", "First Name", "firstname"]),
+                &schema(),
+                &[],
+            )
+            .unwrap_err(),
         );
         assert!(text.contains("both fill \"firstname\""), "{text}");
     }

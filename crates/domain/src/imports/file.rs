@@ -58,7 +58,10 @@ impl<R: Read> CsvFile<R> {
         let mut record = csv::ByteRecord::new();
         let found = reader.read_byte_record(&mut record).map_err(parse_error)?;
         if !found {
-            return Err(Error::invalid_field("files", "The file has no header line."));
+            return Err(Error::invalid_field(
+                "files",
+                "The file has no header line.",
+            ));
         }
         let headers = record
             .iter()
@@ -260,7 +263,10 @@ mod tests {
         assert_eq!(texts(&rows[0]), ["a@x.io", "line one\nline \"two\""]);
         assert_eq!(rows[0].line, 2);
         assert_eq!(texts(&rows[1]), ["b@x.io", "plain"]);
-        assert_eq!(rows[1].line, 5, "the quoted newline and the blank line count");
+        assert_eq!(
+            rows[1].line, 5,
+            "the quoted newline and the blank line count"
+        );
     }
 
     #[test]

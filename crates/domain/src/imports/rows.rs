@@ -121,7 +121,11 @@ impl RowChecker {
                                 .columns
                                 .iter()
                                 .position(|c| c.property.as_deref() == Some(p.name.as_str()));
-                            error(error_type(p.code), format!("Line {line}: {}", p.message), column)
+                            error(
+                                error_type(p.code),
+                                format!("Line {line}: {}", p.message),
+                                column,
+                            )
                         })
                         .collect(),
                 )
@@ -239,7 +243,11 @@ mod tests {
         let Checked::Refused(errors) = &out[5] else {
             unreachable!()
         };
-        assert!(errors[0].message.contains("line 6"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("line 6"),
+            "{}",
+            errors[0].message
+        );
         assert_eq!(errors[0].fields, ["E@x.io", "Ed again", "lead"]);
     }
 

@@ -4,7 +4,7 @@
 
 use super::columns::{map_columns, ColumnMapping};
 use super::file::CsvFile;
-use super::rows::{error_type, CheckedRow, Checked, RowChecker};
+use super::rows::{error_type, Checked, CheckedRow, RowChecker};
 use super::{
     ImportCounters, ImportError, ImportProgress, ImportRecord, ImportState, NewImport, CHUNK_ROWS,
     MAX_ERRORS_KEPT,

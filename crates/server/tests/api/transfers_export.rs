@@ -22,7 +22,10 @@ async fn people(app: &crate::helpers::TestApp) -> Vec<String> {
     ids
 }
 
-async fn admin_export(app: &crate::helpers::TestApp, query: &str) -> (StatusCode, Option<String>, String) {
+async fn admin_export(
+    app: &crate::helpers::TestApp,
+    query: &str,
+) -> (StatusCode, Option<String>, String) {
     let reply = app
         .client
         .get(app.url(&format!(
@@ -45,12 +48,15 @@ async fn the_admin_export_streams_every_contact_as_csv_or_json_lines() {
     let app = spawn().await;
     let ids = people(&app).await;
     let reply = app
-        .send(Method::DELETE, &format!("/crm/v3/objects/contacts/{}", ids[2]), None)
+        .send(
+            Method::DELETE,
+            &format!("/crm/v3/objects/contacts/{}", ids[2]),
+            None,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
 
-    let (status, total, csv) =
-        admin_export(&app, "format=csv&properties=email,firstname").await;
+    let (status, total, csv) = admin_export(&app, "format=csv&properties=email,firstname").await;
     assert_eq!(status, StatusCode::OK, "{csv}");
     assert_eq!(total.as_deref(), Some("2"));
     assert_eq!(
@@ -144,7 +150,11 @@ async fn hubspots_export_gives_a_signed_link_to_the_file() {
             None,
         )
         .await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "another portal's export");
+    assert_eq!(
+        reply.status,
+        StatusCode::NOT_FOUND,
+        "another portal's export"
+    );
     let reply = app
         .post(
             "/crm/v3/exports/export/async",

@@ -89,7 +89,9 @@ async fn notes_property(app: &TestApp) {
 async fn an_import_upserts_good_rows_by_email_and_reports_each_bad_one() {
     let app = spawn().await;
     notes_property(&app).await;
-    let existing = app.create(json!({"email": "bo@x.io", "firstname": "Old"})).await;
+    let existing = app
+        .create(json!({"email": "bo@x.io", "firstname": "Old"}))
+        .await;
     let csv = "\u{feff}Email;First Name;Lifecycle Stage;Notes\n\
                ann@x.io;Ann;lead;\"first line\nsecond; line\"\n\
                not-an-email;Bad;lead;\n\
@@ -112,7 +114,10 @@ async fn an_import_upserts_good_rows_by_email_and_reports_each_bad_one() {
     assert_eq!(history["sourceType"], "IMPORT", "{history}");
     assert_eq!(history["sourceId"], done["id"], "{history}");
     let bo = contact_by_email(&app, "bo@x.io", "firstname,lifecyclestage").await;
-    assert_eq!(bo["id"], existing, "upserted onto the contact with that email");
+    assert_eq!(
+        bo["id"], existing,
+        "upserted onto the contact with that email"
+    );
     assert_eq!(bo["properties"]["firstname"], "Bo");
 
     let id = done["id"].as_str().unwrap();
@@ -145,16 +150,15 @@ async fn an_import_upserts_good_rows_by_email_and_reports_each_bad_one() {
         json!(["not-an-email", "Bad", "lead", ""])
     );
     assert!(
-        all[4]["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("line 2"),
+        all[4]["errorMessage"].as_str().unwrap().contains("line 2"),
         "{}",
         all[4]
     );
     for email in ["not-an-email", "cy@x.io", "di@x.io"] {
         let reply = app
-            .get(&format!("/crm/v3/objects/contacts/{email}?idProperty=email"))
+            .get(&format!(
+                "/crm/v3/objects/contacts/{email}?idProperty=email"
+            ))
             .await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{email} was written");
     }
@@ -314,7 +318,10 @@ async fn hubspots_multipart_import_runs_with_its_request_and_answers_for_it() {
         .unwrap();
     assert_eq!(reply.status(), StatusCode::BAD_REQUEST);
     let body: Value = reply.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().contains("files"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("files"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -324,7 +331,12 @@ async fn imports_belong_to_their_portal_and_need_the_import_scope() {
     let id = done["id"].as_str().unwrap();
     let other = app.second_portal().await;
     let reply = app
-        .send_as(Some(&other), Method::GET, &format!("/crm/v3/imports/{id}"), None)
+        .send_as(
+            Some(&other),
+            Method::GET,
+            &format!("/crm/v3/imports/{id}"),
+            None,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let app_reply = app
