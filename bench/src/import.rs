@@ -68,6 +68,12 @@ fn spoke_import(
     portal: i64,
     file: &Path,
 ) -> (f64, f64, f64) {
+    if let Some(rss) = target.server_pid.and_then(crate::memory::rss_bytes) {
+        println!(
+            "  server RSS before: {:.0} MiB",
+            rss as f64 / 1024.0 / 1024.0
+        );
+    }
     let server = PeakRss::start(target.server_pid);
     let started = Instant::now();
     let mut child = Command::new(spoke)

@@ -3,6 +3,7 @@
 //! place by the API family of the request's path. Only this module maps
 //! categories to HTTP status codes.
 
+mod unserved;
 pub mod v1;
 
 use crate::pipeline::family::{family, Family};
@@ -225,7 +226,10 @@ impl ApiError {
                 StatusCode::NOT_FOUND,
                 body(
                     Category::ObjectNotFound,
-                    format!("resource not found: no route for {method} {path}"),
+                    match unserved::unserved(&path) {
+                        Some(api) => unserved::message(api, method.as_str(), &path),
+                        None => format!("resource not found: no route for {method} {path}"),
+                    },
                 ),
             ),
             ApiError::MethodNotAllowed { method, path } => (

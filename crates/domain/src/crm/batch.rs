@@ -67,20 +67,38 @@ impl Crm {
 
     /// Upserts the rows of an import (any number, one transaction), each
     /// succeeding or failing alone, as a batch with `objectWriteTraceId`s.
+    /// Rows come checked, so they are written all at once first; only when
+    /// one is refused is the chunk written again row by row (a savepoint
+    /// each), so that the others still land.
     pub async fn import_rows(
         &self,
         portal: PortalId,
         inputs: Vec<BatchInput>,
         source: ChangeSource,
     ) -> Result<Vec<Result<OpOutcome>>> {
-        self.write_inputs(
-            portal,
-            BatchKind::Upsert,
-            inputs,
-            source,
-            BatchMode::PerInput,
-        )
-        .await
+        let at_once = self
+            .write_inputs(
+                portal,
+                BatchKind::Upsert,
+                inputs.clone(),
+                source.clone(),
+                BatchMode::AllOrNothing,
+            )
+            .await;
+        match at_once {
+            Ok(results) => Ok(results),
+            Err(err @ (Error::Internal(_) | Error::Unavailable(_) | Error::Retry(_))) => Err(err),
+            Err(_) => {
+                self.write_inputs(
+                    portal,
+                    BatchKind::Upsert,
+                    inputs,
+                    source,
+                    BatchMode::PerInput,
+                )
+                .await
+            }
+        }
     }
 
     async fn write_inputs(

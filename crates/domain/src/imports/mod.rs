@@ -24,7 +24,7 @@ pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 /// Errors kept per import; past them rows are still counted.
 pub const MAX_ERRORS_KEPT: u64 = 100_000;
 /// Rows written in one transaction.
-pub const CHUNK_ROWS: usize = 500;
+pub const CHUNK_ROWS: usize = 1_000;
 /// An import still running that has reported no progress for this long
 /// died with its node; it is shown as failed.
 pub const STALE_AFTER_MS: i64 = 120_000;

@@ -26,16 +26,40 @@ async fn a_trailing_slash_routes_the_same() {
 #[tokio::test]
 async fn an_unknown_route_is_a_json_404() {
     let app = spawn().await;
-    let reply = app.get("/crm/v3/objects/widgets").await;
+    let reply = app.get("/crm/v3/contactz").await;
     assert_eq!(
         reply.error(StatusCode::NOT_FOUND),
         json!({
             "status": "error",
-            "message": "resource not found: no route for GET /crm/v3/objects/widgets",
+            "message": "resource not found: no route for GET /crm/v3/contactz",
             "correlationId": "<correlationId>",
             "category": "OBJECT_NOT_FOUND"
         })
     );
+}
+
+#[tokio::test]
+async fn a_hubspot_api_spoke_does_not_serve_says_so() {
+    let app = spawn().await;
+    for (path, api) in [
+        ("/crm/v3/objects/companies/12", "companies"),
+        ("/crm/v3/objects/widgets", "CRM objects other than contacts"),
+        (
+            "/crm/v4/associations/contacts/companies/batch/read",
+            "associations",
+        ),
+        ("/crm/v3/owners", "owners"),
+    ] {
+        let reply = app.get(path).await;
+        let body = reply.error(StatusCode::NOT_FOUND);
+        assert_eq!(body["category"], "OBJECT_NOT_FOUND");
+        assert_eq!(
+            body["message"],
+            format!(
+                "Spoke does not implement this HubSpot API ({api}): GET {path}. It serves contacts (v3, 2026-03 and v1), properties, lists, imports, exports, webhooks, OAuth and account details."
+            )
+        );
+    }
 }
 
 #[tokio::test]
