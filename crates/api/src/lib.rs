@@ -15,6 +15,7 @@ mod health;
 mod imports;
 mod legacy;
 mod lists;
+pub mod metrics;
 mod oauth;
 pub mod pipeline;
 mod properties;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account::routes());
     Router::new()
         .merge(health::routes())
+        .merge(metrics::routes())
         .merge(pipeline::portal_api(portal_apis, &state))
         .merge(admin::routes(&state))
         .merge(oauth::routes())

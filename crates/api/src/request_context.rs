@@ -1,11 +1,12 @@
 //! One correlation id, one API family and one log line per request.
 
 use crate::pipeline::family::{in_family, Family};
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// HubSpot's response header carrying the request's correlation id.
@@ -31,11 +32,21 @@ pub async fn request_context(request: Request, next: Next) -> Response {
     // The path only: query strings may carry values worth keeping out of logs.
     let path = request.uri().path().to_owned();
     let family = Family::of(&path);
-    let mut response = CORRELATION_ID
-        .scope(id, in_family(family, next.run(request)))
-        .await;
+    // The route's template, not the path: ids stay out of metrics.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
     let mut text = Uuid::encode_buffer();
     let text = id.hyphenated().encode_lower(&mut text);
+    // Everything logged while the request is handled carries its
+    // correlation id and route.
+    let span = tracing::info_span!("request", correlation_id = %text, route = %route);
+    let mut response = CORRELATION_ID
+        .scope(id, in_family(family, next.run(request)))
+        .instrument(span)
+        .await;
     if let Ok(value) = HeaderValue::from_str(text) {
         response.headers_mut().insert(CORRELATION_HEADER, value);
     }
@@ -46,6 +57,12 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         status = response.status().as_u16(),
         micros = started.elapsed().as_micros() as u64,
         "request"
+    );
+    crate::metrics::request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
     );
     response
 }

@@ -135,6 +135,13 @@ pub enum Command {
     },
 }
 
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 /// The formats of `spoke export`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormatArg {
@@ -386,6 +393,11 @@ pub struct ServeArgs {
     /// "spoke_api=debug", ...).
     #[arg(long, env = "SPOKE_LOG", default_value = "info")]
     pub log: String,
+
+    /// Log lines as text, or as JSON objects (one per line, with the
+    /// request's span: correlation id and route).
+    #[arg(long, env = "SPOKE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// Durability of SQLite commits: `full` syncs every commit to disk;
     /// `normal` survives a crash of Spoke but may lose the last commits on

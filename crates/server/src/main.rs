@@ -10,7 +10,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => args,
         admin => return run_admin(admin),
     };
-    if let Err(e) = spoke::telemetry::init(&args.log) {
+    if let Err(e) = spoke::telemetry::init(&args.log, args.log_format) {
         eprintln!("spoke: {e}");
         return ExitCode::FAILURE;
     }

@@ -63,6 +63,8 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| StartupError(format!("cannot listen on {}: {e}", config.listen)))?;
+        // Before the store opens, so that its first timings are kept.
+        spoke_api::metrics::install();
         let store = open_store(&config.database).await?;
 
         let candidate = secrets::private_app_token();

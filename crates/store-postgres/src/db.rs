@@ -36,10 +36,14 @@ pub(crate) fn pool(config: tokio_postgres::Config, size: usize) -> Result<Pool> 
 
 /// A connection from the pool; an unreachable database is `Unavailable`.
 pub(crate) async fn client(pool: &Pool) -> Result<deadpool_postgres::Object> {
-    pool.get().await.map_err(|err| match err {
+    let started = std::time::Instant::now();
+    let got = pool.get().await.map_err(|err| match err {
         PoolError::Backend(err) => db(err),
         other => Error::Unavailable(format!("no database connection: {other}")),
-    })
+    });
+    metrics::histogram!("spoke_database_pool_wait_seconds", "backend" => "postgres")
+        .record(started.elapsed().as_secs_f64());
+    got
 }
 
 /// What a driver error means: a lost or refused connection is
@@ -79,6 +83,12 @@ where
     Fut: Future<Output = Result<R>>,
 {
     let mut tries = 0;
+    let started = std::time::Instant::now();
+    let record = |outcome: Result<R>| {
+        metrics::histogram!("spoke_database_seconds", "backend" => "postgres", "operation" => "write")
+            .record(started.elapsed().as_secs_f64());
+        outcome
+    };
     loop {
         tries += 1;
         match attempt().await {
@@ -88,11 +98,11 @@ where
                 tokio::time::sleep(Duration::from_millis((1 << tries.min(5)) + jitter)).await;
             }
             Err(Error::Retry(why)) => {
-                return Err(Error::internal(format!(
+                return record(Err(Error::internal(format!(
                     "a write kept conflicting with concurrent writes ({tries} tries): {why}"
-                )))
+                ))))
             }
-            other => return other,
+            other => return record(other),
         }
     }
 }

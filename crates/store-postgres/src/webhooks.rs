@@ -43,6 +43,26 @@ const CLAIM_LOCK: &str =
 
 #[async_trait]
 impl WebhookStore for PostgresStore {
+    async fn webhook_backlog(&self) -> Result<spoke_domain::webhooks::store::WebhookBacklog> {
+        let client = client(self.pool()).await?;
+        let row = client
+            .query_one(
+                "SELECT (SELECT count(*) FROM webhook_deliveries
+                          WHERE status IN ('PENDING', 'SENDING', 'RETRYING')),
+                        (SELECT min(created_at) FROM webhook_deliveries
+                          WHERE status IN ('PENDING', 'SENDING', 'RETRYING')),
+                        (SELECT count(*) FROM outbox WHERE NOT dispatched)",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(spoke_domain::webhooks::store::WebhookBacklog {
+            deliveries: row.get::<_, i64>(0).max(0) as u64,
+            oldest: row.get::<_, Option<i64>>(1).map(Timestamp::from_stored),
+            undispatched_events: row.get::<_, i64>(2).max(0) as u64,
+        })
+    }
+
     async fn webhook_settings(&self, app: AppId) -> Result<Option<Settings>> {
         let client = client(self.pool()).await?;
         read_settings(&client, app).await

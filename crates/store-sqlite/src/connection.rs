@@ -102,7 +102,11 @@ impl Connections {
         // A read never awaits, so the borrow cannot be held across a
         // suspension point and re-entered on this thread.
         let conn = cell.try_borrow().map_err(internal)?;
-        f(&conn)
+        let started = std::time::Instant::now();
+        let out = f(&conn);
+        metrics::histogram!("spoke_database_seconds", "backend" => "sqlite", "operation" => "read")
+            .record(started.elapsed().as_secs_f64());
+        out
     }
 
     /// Runs `f` on the writer connection, synchronously (startup only).
@@ -135,6 +139,7 @@ impl Connections {
         T: FnOnce(&Connection, &mut R) -> Result<()> + Send + 'static,
         R: Send + 'static,
     {
+        let started = std::time::Instant::now();
         let (sender, receiver) = tokio::sync::oneshot::channel::<Result<R>>();
         let reply = Arc::new(Mutex::new(Some(sender)));
         let failed = Arc::clone(&reply);
@@ -169,9 +174,13 @@ impl Connections {
             );
             tokio::task::spawn_blocking(move || lead(&writer, &queue, &leading));
         }
-        receiver
+        let out = receiver
             .await
-            .unwrap_or_else(|_| Err(internal("a write was dropped unanswered")))
+            .unwrap_or_else(|_| Err(internal("a write was dropped unanswered")));
+        // Queueing, the group's transaction and its commit (fsync).
+        metrics::histogram!("spoke_database_seconds", "backend" => "sqlite", "operation" => "write")
+            .record(started.elapsed().as_secs_f64());
+        out
     }
 }
 

@@ -27,6 +27,32 @@ const OPEN: &str = "('PENDING', 'SENDING', 'RETRYING')";
 
 #[async_trait]
 impl WebhookStore for SqliteStore {
+    async fn webhook_backlog(&self) -> Result<spoke_domain::webhooks::store::WebhookBacklog> {
+        self.connections().read(|conn| {
+            let (deliveries, oldest): (i64, Option<i64>) = conn
+                .query_row(
+                    "SELECT count(*), min(created_at) FROM webhook_deliveries
+                     WHERE status IN ('PENDING', 'SENDING', 'RETRYING')",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(internal)?;
+            let undispatched: i64 = conn
+                .query_row(
+                    "SELECT max(0, coalesce((SELECT max(id) FROM outbox), 0)
+                                   - (SELECT position FROM webhook_dispatch WHERE id = 1))",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(internal)?;
+            Ok(spoke_domain::webhooks::store::WebhookBacklog {
+                deliveries: deliveries.max(0) as u64,
+                oldest: oldest.map(Timestamp::from_stored),
+                undispatched_events: undispatched.max(0) as u64,
+            })
+        })
+    }
+
     async fn webhook_settings(&self, app: AppId) -> Result<Option<Settings>> {
         self.connections().read(|conn| read_settings(conn, app))
     }

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use spoke_domain::access::limits::{Admission, BURST_INTERVAL_MS};
+use spoke_domain::error::LimitPolicy;
 use spoke_domain::time::Timestamp;
 use spoke_domain::Error;
 
@@ -34,7 +35,14 @@ pub async fn count_call(State(state): State<AppState>, request: Request, next: N
         Err(err) => return ApiError::from(err).into_response(),
     };
     let mut response = match &admission.refused {
-        Some(policy) => ApiError::from(Error::RateLimited(policy.clone())).into_response(),
+        Some(policy) => {
+            crate::metrics::rate_limited(match policy {
+                LimitPolicy::TenSecondly { .. } => "ten_secondly",
+                LimitPolicy::Daily => "daily",
+                LimitPolicy::Secondly => "secondly",
+            });
+            ApiError::from(Error::RateLimited(policy.clone())).into_response()
+        }
         None => next.run(request).await,
     };
     add_headers(response.headers_mut(), &admission);

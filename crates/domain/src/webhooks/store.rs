@@ -129,9 +129,23 @@ pub struct DeliveryFilter {
 /// given the routes of their portals: [`super::plan_batches`].
 pub type Plan = fn(&[OutboxEvent], &[Route]) -> Vec<Batch>;
 
+/// Delivery work not yet done, for the metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WebhookBacklog {
+    /// Deliveries waiting for their lane, being sent or to be retried.
+    pub deliveries: u64,
+    /// When the oldest of them was made.
+    pub oldest: Option<Timestamp>,
+    /// Outbox events not yet turned into deliveries.
+    pub undispatched_events: u64,
+}
+
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
     async fn webhook_settings(&self, app: AppId) -> Result<Option<Settings>>;
+
+    /// The delivery work not yet done, every portal together.
+    async fn webhook_backlog(&self) -> Result<WebhookBacklog>;
 
     /// Creates or replaces the app's settings.
     async fn put_webhook_settings(

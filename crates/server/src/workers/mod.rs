@@ -1,11 +1,13 @@
 //! Background work that starts and stops with the server: turning the
-//! outbox into webhook batches, sending them, pruning what is old, and
-//! evaluating lists over their portal.
+//! outbox into webhook batches, sending them, pruning what is old,
+//! evaluating lists over their portal, and reading the gauges of
+//! `/metrics`.
 //!
 //! Every node runs the same workers; the store decides who does what (one
 //! dispatcher at a time, claims with leases), so a node can die at any
 //! moment and another, or the same one restarted, carries on.
 
+mod gauges;
 mod list_evaluation;
 mod pruning;
 mod webhook_delivery;
@@ -64,6 +66,7 @@ impl Workers {
                 settings.list_refresh,
                 stopped.clone(),
             )),
+            tokio::spawn(gauges::run(Arc::clone(&store), stopped.clone())),
             tokio::spawn(pruning::run(store, settings.retention, stopped)),
         ];
         Workers { stop, handles }
