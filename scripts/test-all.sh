@@ -32,3 +32,19 @@ if [ -n "${SPOKE_TEST_DATABASE_URL:-}" ]; then
   banner "conformance: official SDKs against Spoke on PostgreSQL"
   SPOKE_CONFORMANCE_DATABASE_URL="$SPOKE_TEST_DATABASE_URL" conformance/run.sh target/debug/spoke
 fi
+
+if docker info >/dev/null 2>&1; then
+  banner "container: the image builds and serves"
+  docker build -q -t spoke-ci .
+  cid=$(docker run -d -p 127.0.0.1::8080 spoke-ci)
+  trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' EXIT
+  port=$(docker port "$cid" 8080 | head -1 | sed 's/.*://')
+  for _ in $(seq 1 50); do
+    if curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
+    sleep 0.2
+  done
+  curl -fsS "http://127.0.0.1:$port/health"
+  docker exec "$cid" id -u | grep -qv '^0$'
+else
+  banner "SKIPPED: the container image (no container engine answers on this machine)"
+fi

@@ -45,19 +45,21 @@ pub async fn request_context(request: Request, next: Next) -> Response {
     let span = tracing::info_span!("request", correlation_id = %text, route = %route);
     let mut response = CORRELATION_ID
         .scope(id, in_family(family, next.run(request)))
-        .instrument(span)
+        .instrument(span.clone())
         .await;
     if let Ok(value) = HeaderValue::from_str(text) {
         response.headers_mut().insert(CORRELATION_HEADER, value);
     }
-    tracing::info!(
-        correlation_id = %text,
-        %method,
-        path = %path,
-        status = response.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
+    span.in_scope(|| {
+        tracing::info!(
+            correlation_id = %text,
+            %method,
+            path = %path,
+            status = response.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "request"
+        );
+    });
     crate::metrics::request(
         &method,
         &route,

@@ -27,7 +27,9 @@ impl std::fmt::Display for CommandError {
 /// Runs an admin command; what to print on success.
 pub async fn run(command: Command) -> Result<String, CommandError> {
     match command {
-        Command::Serve(_) => Err(CommandError("serve is not an admin command".into())),
+        Command::Serve(_) | Command::Backup { .. } | Command::Restore { .. } => Err(CommandError(
+            "serve, backup and restore are not admin commands".into(),
+        )),
         Command::Portals { command, server } => portals(command, &server).await,
         Command::PrivateApps { command, server } => private_apps(command, &server).await,
         Command::Apps { command, server } => apps(command, &server).await,

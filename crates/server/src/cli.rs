@@ -119,6 +119,25 @@ pub enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Copy a SQLite database while its server runs (writes go on): the
+    /// copy holds everything acknowledged before the backup began. On
+    /// PostgreSQL use pg_dump (see the README).
+    Backup {
+        /// The file to write (it must not exist).
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Put a backup in place of a SQLite database, while no server runs on
+    /// it.
+    Restore {
+        /// The backup to restore.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// A portal's request journal: list, follow live.
     Requests {
         #[command(subcommand)]
@@ -180,6 +199,19 @@ pub enum SnapshotsCommand {
     Restore { portal_id: i64, name: String },
     /// Delete a snapshot.
     Delete { portal_id: i64, name: String },
+}
+
+/// Which database `spoke backup` and `spoke restore` work on, named as
+/// `spoke serve` names it.
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// Directory holding the embedded SQLite database (spoke.db).
+    #[arg(long, env = "SPOKE_DATA_DIR", default_value = "./spoke-data")]
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` names a SQLite file; a postgres:// URL is refused
+    /// (use pg_dump and pg_restore).
+    #[arg(long, env = "SPOKE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 }
 
 /// How the admin commands reach a running server.

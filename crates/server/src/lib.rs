@@ -3,6 +3,7 @@
 //! does, on port 0 with a temporary data directory.
 
 pub mod admin_client;
+pub mod backups;
 pub mod cli;
 pub mod config;
 pub mod startup;

@@ -69,6 +69,18 @@ fn main() -> ExitCode {
 
 /// An admin command against a running server.
 fn run_admin(command: Command) -> ExitCode {
+    if let Some(done) = spoke::backups::run(&command) {
+        return match done {
+            Ok(out) => {
+                println!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("spoke: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -111,6 +111,46 @@ async fn the_log_line_of_a_request_carries_its_correlation_id() {
     assert!(line.contains("/crm/v3/objects/contacts/404"), "{line}");
 }
 
+#[tokio::test]
+async fn json_logs_carry_the_requests_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = start_with(
+        &[
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--log-format",
+            "json",
+        ],
+        &[("SPOKE_BOOTSTRAP_TOKEN", "ci-token-0123456789abcdef")],
+    );
+    let reply = reqwest::Client::new()
+        .get(format!("{}/crm/v3/objects/contacts/404", app.base))
+        .bearer_auth("ci-token-0123456789abcdef")
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = reply.json().await.unwrap();
+    let id = body["correlationId"].as_str().unwrap().to_string();
+    let (_, stderr) = app.terminate();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let line = lines
+        .iter()
+        .find(|l| l["span"]["correlation_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("no line in the request's span:\n{stderr}"));
+    assert_eq!(
+        line["span"]["route"],
+        "/crm/v3/objects/contacts/{contact_id}"
+    );
+    assert_eq!(line["fields"]["status"], 404);
+    assert!(
+        !stderr.contains("ci-token-0123456789abcdef"),
+        "no secret in the log"
+    );
+}
+
 #[test]
 fn help_documents_every_flag_and_its_environment_form() {
     let output = Command::new(env!("CARGO_BIN_EXE_spoke"))
@@ -250,4 +290,116 @@ fn a_port_in_use_is_reported_before_the_database_is_opened() {
         stderr.contains(&format!("cannot listen on {port}")),
         "{stderr}"
     );
+}
+
+fn spoke(args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_spoke"))
+        .args(args)
+        .env_remove("SPOKE_DATA_DIR")
+        .env_remove("SPOKE_DATABASE_URL")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn create(client: &reqwest::Client, base: &str, token: &str, email: &str) -> u16 {
+    client
+        .post(format!("{base}/crm/v3/objects/contacts"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"properties": {"email": email}}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_backup_taken_under_writes_restores_what_was_acknowledged() {
+    let token = "ci-token-0123456789abcdef";
+    let dir = tempfile::tempdir().unwrap();
+    let app = start(dir.path(), &[("SPOKE_BOOTSTRAP_TOKEN", token)]);
+    let client = reqwest::Client::new();
+    for n in 0..40 {
+        assert_eq!(
+            create(&client, &app.base, token, &format!("before{n}@x.io")).await,
+            201
+        );
+    }
+    // Writes go on while the backup runs.
+    let (base, writer_client) = (app.base.clone(), client.clone());
+    let writer = tokio::spawn(async move {
+        let mut n = 0;
+        loop {
+            create(&writer_client, &base, token, &format!("during{n}@x.io")).await;
+            n += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("spoke-backup.db");
+    let data = dir.path().to_str().unwrap();
+    let (ok, out, err) = spoke(&["backup", "--to", file.to_str().unwrap(), "--data-dir", data]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Backed up") && out.contains("contacts"),
+        "{out}"
+    );
+    writer.abort();
+    // A backup never overwrites.
+    let (ok, _, err) = spoke(&["backup", "--to", file.to_str().unwrap(), "--data-dir", data]);
+    assert!(!ok && err.contains("exists already"), "{err}");
+    let (ok, _) = app.terminate();
+    assert!(ok);
+
+    let restored = tempfile::tempdir().unwrap();
+    let target = restored.path().to_str().unwrap();
+    let (ok, out, err) = spoke(&[
+        "restore",
+        "--from",
+        file.to_str().unwrap(),
+        "--data-dir",
+        target,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Restored"), "{out}");
+    let app = start(restored.path(), &[("SPOKE_BOOTSTRAP_TOKEN", token)]);
+    for n in 0..40 {
+        let email = format!("before{n}@x.io");
+        assert_eq!(
+            status_of(
+                &app.base,
+                &format!("/crm/v3/objects/contacts/{email}?idProperty=email"),
+                token
+            )
+            .await,
+            200,
+            "{email} was acknowledged before the backup"
+        );
+    }
+    // No restore under a running server.
+    let (ok, _, err) = spoke(&[
+        "restore",
+        "--from",
+        file.to_str().unwrap(),
+        "--data-dir",
+        target,
+    ]);
+    assert!(!ok);
+    assert!(err.contains("in use"), "{err}");
+    app.terminate();
+
+    let (ok, _, err) = spoke(&[
+        "backup",
+        "--to",
+        "/tmp/never-written.db",
+        "--database-url",
+        "postgres://postgres@127.0.0.1/test",
+    ]);
+    assert!(!ok && err.contains("pg_dump"), "{err}");
 }

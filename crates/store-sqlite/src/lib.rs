@@ -16,6 +16,7 @@
 //! database, and a second Spoke on the same file refuses to start.
 
 mod access;
+pub mod backup;
 mod connection;
 mod contacts;
 mod credentials;

@@ -26,6 +26,7 @@ mod health;
 mod helpers;
 mod lists_v1;
 mod lists_v3;
+mod metrics;
 mod properties;
 mod properties_batch;
 mod properties_v1;
