@@ -426,6 +426,21 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_LOG", default_value = "info")]
     pub log: String,
 
+    /// Serve HTTPS with this certificate (PEM; the chain, leaf first).
+    /// Read again on SIGHUP without dropping connections.
+    #[arg(long, env = "SPOKE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "SPOKE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serve HTTPS with a certificate made for localhost, signed by a CA of
+    /// its own kept in DATA_DIR/tls (made at the first start); Spoke prints
+    /// the CA file for clients to trust.
+    #[arg(long, env = "SPOKE_TLS_SELF_SIGNED", conflicts_with = "tls_cert")]
+    pub tls_self_signed: bool,
+
     /// Log lines as text, or as JSON objects (one per line, with the
     /// request's span: correlation id and route).
     #[arg(long, env = "SPOKE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

@@ -1,6 +1,7 @@
 //! Typed configuration, built from the command line and environment.
 
 use crate::cli::{RateLimits, ServeArgs, SyncMode};
+use crate::tls::TlsSource;
 use crate::workers::{TargetPolicy, WorkerSettings};
 use spoke_domain::access::limits::LimitsMode;
 use spoke_domain::webhooks::RetryPolicy;
@@ -73,6 +74,8 @@ pub struct Config {
     /// The background workers: webhook retries, retention and targets; the
     /// list refresh period.
     pub workers: WorkerSettings,
+    /// HTTPS, and where its certificate comes from; plain HTTP without.
+    pub tls: Option<TlsSource>,
 }
 
 impl Config {
@@ -94,6 +97,7 @@ impl Config {
             open_consent: false,
             request_journal: true,
             workers: WorkerSettings::default(),
+            tls: None,
         }
     }
 }
@@ -143,7 +147,22 @@ impl TryFrom<&ServeArgs> for Config {
                 synchronous,
             }),
         };
+        let tls = match (&args.tls_cert, &args.tls_key, args.tls_self_signed) {
+            (None, None, false) => None,
+            (None, None, true) => Some(TlsSource::SelfSigned {
+                dir: args.data_dir.join("tls"),
+            }),
+            (Some(cert), Some(key), false) => Some(TlsSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            (Some(_), Some(_), true) => {
+                return Err("--tls-self-signed makes its own certificate: give it or --tls-cert and --tls-key, not both".into())
+            }
+            _ => return Err("--tls-cert and --tls-key go together: give both".into()),
+        };
         Ok(Config {
+            tls,
             listen: args.listen,
             database,
             bootstrap_token: args.bootstrap_token.clone().map(Secret::new),
@@ -200,6 +219,7 @@ mod tests {
             open_consent: false,
             request_journal: true,
             workers: WorkerSettings::default(),
+            tls: None,
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("very-secret"), "{shown}");

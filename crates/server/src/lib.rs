@@ -8,5 +8,6 @@ pub mod cli;
 pub mod config;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;
 pub mod transfer_client;
 pub mod workers;

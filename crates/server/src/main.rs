@@ -52,8 +52,15 @@ fn main() -> ExitCode {
                 "The sandbox admin token (for /_spoke/v1, the spoke portals/apps commands and the consent page's sign-in), shown only this once:\n\n    {token}\n"
             );
         }
+        if let Some(ca) = app.tls_ca() {
+            println!(
+                "HTTPS with a self-signed certificate for localhost. Trust its CA: {}\n(Python: REQUESTS_CA_BUNDLE or the SDK's ssl_ca_cert; Node: NODE_EXTRA_CA_CERTS; curl: --cacert)",
+                ca.display()
+            );
+        }
         println!(
-            "Spoke listening on http://{} (data in {})",
+            "Spoke listening on {}://{} (data in {})",
+            app.scheme(),
             app.local_addr(),
             config.database.describe()
         );

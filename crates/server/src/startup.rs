@@ -41,6 +41,9 @@ pub struct Application {
     store: Arc<dyn Store>,
     bootstrap: Bootstrap,
     workers: WorkerSettings,
+    /// HTTPS: rustls' settings and, for a self-signed certificate, the CA
+    /// file to trust.
+    tls: Option<(Arc<rustls::ServerConfig>, Option<std::path::PathBuf>)>,
 }
 
 #[derive(Debug)]
@@ -63,6 +66,18 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| StartupError(format!("cannot listen on {}: {e}", config.listen)))?;
+        let tls = match &config.tls {
+            None => None,
+            Some(source) => {
+                let (certificate, ca) = crate::tls::certificate(source).map_err(StartupError)?;
+                let settings =
+                    crate::tls::server_config(Arc::clone(&certificate)).map_err(StartupError)?;
+                if matches!(source, crate::tls::TlsSource::Files { .. }) {
+                    crate::tls::reload_on_hangup(certificate);
+                }
+                Some((settings, ca))
+            }
+        };
         // Before the store opens, so that its first timings are kept.
         spoke_api::metrics::install();
         let store = open_store(&config.database).await?;
@@ -110,6 +125,7 @@ impl Application {
             },
             bootstrap,
             workers: config.workers,
+            tls,
         })
     }
 
@@ -143,6 +159,20 @@ impl Application {
         &self.bootstrap
     }
 
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The CA file clients trust a self-signed certificate by.
+    pub fn tls_ca(&self) -> Option<&std::path::Path> {
+        self.tls.as_ref().and_then(|(_, ca)| ca.as_deref())
+    }
+
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.run_until(shutdown_signal()).await
@@ -158,15 +188,26 @@ impl Application {
         drop(self.store);
         let service = spoke_api::service(self.state);
         let make_service = axum::ServiceExt::<axum::extract::Request>::into_make_service(service);
-        // Responses are small and complete when written: send them at once.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::warn!(%err, "cannot set TCP_NODELAY");
+        match self.tls {
+            Some((settings, _)) => {
+                let listener = crate::tls::TlsListener::new(self.listener, settings)?;
+                axum::serve(listener, make_service)
+                    .with_graceful_shutdown(shutdown)
+                    .await?;
             }
-        });
-        axum::serve(listener, make_service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+            None => {
+                // Responses are small and complete when written: send them
+                // at once.
+                let listener = self.listener.tap_io(|tcp| {
+                    if let Err(err) = tcp.set_nodelay(true) {
+                        tracing::warn!(%err, "cannot set TCP_NODELAY");
+                    }
+                });
+                axum::serve(listener, make_service)
+                    .with_graceful_shutdown(shutdown)
+                    .await?;
+            }
+        }
         workers.stop().await;
         // The router and the workers (and with them the last handles on the
         // store) are dropped by now: SQLite has checkpointed its WAL and closed the file.

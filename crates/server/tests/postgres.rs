@@ -452,6 +452,7 @@ async fn a_lost_database_answers_503_writes_nothing_by_halves_and_recovers() {
         rate_limits: Default::default(),
         open_consent: false,
         request_journal: true,
+        tls: None,
         workers: Default::default(),
     })
     .await

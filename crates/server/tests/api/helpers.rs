@@ -74,6 +74,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         rate_limits: LimitsMode::Off,
         open_consent: false,
         request_journal: true,
+        tls: None,
         workers: Default::default(),
     };
     adjust(&mut config);
