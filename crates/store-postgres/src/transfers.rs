@@ -93,7 +93,7 @@ impl TransferStore for PostgresStore {
         if !current.is_active() {
             return Ok(Some(current));
         }
-        let mut next: i64 = tx
+        let first: i64 = tx
             .query_one(
                 "SELECT coalesce(max(id), 0) + 1 FROM import_errors
                  WHERE portal_id = $1 AND import_id = $2",
@@ -111,13 +111,13 @@ impl TransferStore for PostgresStore {
                 )
                 .await
                 .map_err(db)?;
-            for e in &errors {
+            for (n, e) in (first..).zip(&errors) {
                 tx.execute(
                     &insert,
                     &[
                         &portal.0,
                         &id,
-                        &next,
+                        &n,
                         &progress.at.millis(),
                         &(e.line as i64),
                         &e.error_type,
@@ -129,7 +129,6 @@ impl TransferStore for PostgresStore {
                 )
                 .await
                 .map_err(db)?;
-                next += 1;
             }
         }
         let c = progress.counters;

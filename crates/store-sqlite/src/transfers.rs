@@ -98,7 +98,7 @@ impl TransferStore for SqliteStore {
                 if !current.state.is_active() {
                     return Ok(Some(current.state));
                 }
-                let mut next: i64 = tx
+                let first: i64 = tx
                     .query_row(
                         "SELECT coalesce(max(id), 0) + 1 FROM import_errors
                          WHERE portal_id = ?1 AND import_id = ?2",
@@ -106,7 +106,7 @@ impl TransferStore for SqliteStore {
                         |r| r.get(0),
                     )
                     .map_err(internal)?;
-                for e in &errors {
+                for (n, e) in (first..).zip(&errors) {
                     tx.prepare_cached(
                         "INSERT INTO import_errors (portal_id, import_id, id, created_at, line,
                              error_type, message, invalid_value, column_number, row_data)
@@ -116,7 +116,7 @@ impl TransferStore for SqliteStore {
                         stmt.execute(params![
                             portal.0,
                             id,
-                            next,
+                            n,
                             progress.at.millis(),
                             e.line as i64,
                             e.error_type,
@@ -127,7 +127,6 @@ impl TransferStore for SqliteStore {
                         ])
                     })
                     .map_err(internal)?;
-                    next += 1;
                 }
                 let c = progress.counters;
                 tx.execute(

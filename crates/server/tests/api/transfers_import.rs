@@ -26,7 +26,7 @@ pub async fn import(app: &TestApp, csv: &[u8], query: &str) -> Value {
     let status = started.status();
     let body: Value = started.json().await.unwrap();
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    finished(app, &body["id"].as_str().unwrap().to_string()).await
+    finished(app, body["id"].as_str().unwrap()).await
 }
 
 /// Waits for import `id` of the default portal to stop running.
