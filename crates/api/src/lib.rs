@@ -17,6 +17,7 @@ mod legacy;
 mod lists;
 pub mod metrics;
 mod oauth;
+mod openapi;
 pub mod pipeline;
 mod properties;
 mod request_context;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(metrics::routes())
+        .merge(openapi::routes())
         .merge(pipeline::portal_api(portal_apis, &state))
         .merge(admin::routes(&state))
         .merge(oauth::routes())

@@ -86,3 +86,35 @@ async fn every_response_carries_a_correlation_id_header() {
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.correlation_header.map(|h| h.len()), Some(36));
 }
+
+#[tokio::test]
+async fn the_openapi_document_holds_what_spoke_serves() {
+    let app = spawn().await;
+    let reply = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    let doc: serde_json::Value = reply.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.0.1");
+    assert_eq!(doc["servers"][0]["url"], "/");
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths["/crm/v3/objects/contacts"]["post"].is_object());
+    assert!(paths["/crm/v3/lists"]["post"].is_object());
+    assert!(
+        !paths.keys().any(|p| p.starts_with("/crm/v4/associations")),
+        "only what is served"
+    );
+    // Every reference resolves inside the document.
+    let text = doc.to_string();
+    for reference in text.split("\"$ref\":\"#/components/").skip(1) {
+        let reference = reference.split('"').next().unwrap();
+        let (kind, name) = reference.split_once('/').unwrap();
+        assert!(
+            doc["components"][kind][name].is_object(),
+            "#/components/{reference} is missing"
+        );
+    }
+}
