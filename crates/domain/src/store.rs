@@ -484,6 +484,9 @@ pub trait ContactStore: Send + Sync {
         archived: bool,
     ) -> Result<Vec<Contact>>;
 
+    /// Restores an archived contact ([`crate::contact::plan::RestorePlanner`]).
+    async fn restore_contact(&self, portal: PortalId, id: ContactId) -> Result<Contact>;
+
     /// Archives contacts, one outcome per id, in one transaction.
     async fn archive_contacts(
         &self,

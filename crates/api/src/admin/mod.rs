@@ -7,6 +7,7 @@
 //! takes `Authorization: Bearer <admin token>`.
 
 mod apps;
+mod contacts;
 mod faults;
 mod journal;
 mod portals;
@@ -56,6 +57,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(snapshots::clone),
         )
         .route("/_spoke/v1/portals/{portal_id}/seed", post(seed::seed))
+        .route(
+            "/_spoke/v1/portals/{portal_id}/contacts/{contact_id}/restore",
+            post(contacts::restore),
+        )
         .route(
             "/_spoke/v1/portals/{portal_id}/imports",
             post(transfers::import),

@@ -109,6 +109,16 @@ impl Crm {
         }
     }
 
+    /// Restores an archived contact by id (within 90 days of its archiving).
+    pub async fn restore_contact(&self, portal: PortalId, id: &str) -> Result<Contact> {
+        let id = ContactId::parse(id.trim())
+            .ok_or_else(|| Error::NotFound(format!("\"{id}\" is not a contact id.")))?;
+        if self.store.portal(portal).await?.is_none() {
+            return Err(crate::access::service::no_portal(portal));
+        }
+        self.store.restore_contact(portal, id).await
+    }
+
     /// One page of contacts in id order, starting at `after` (HubSpot's
     /// cursor is the id of the next record). Contacts created during a walk
     /// have higher ids and so appear once, at its end.

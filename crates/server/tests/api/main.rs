@@ -14,6 +14,7 @@ mod contacts_create;
 mod contacts_list;
 mod contacts_merge;
 mod contacts_read;
+mod contacts_restore;
 mod contacts_update;
 mod contacts_v1_batch;
 mod contacts_v1_cross_api;

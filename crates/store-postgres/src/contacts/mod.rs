@@ -18,7 +18,7 @@ use crate::PostgresStore;
 use async_trait::async_trait;
 use deadpool_postgres::Transaction;
 use spoke_domain::contact::plan::{
-    ArchivePlanner, BatchPlanner, GdprPlanner, IdBlock, MergePlanner, Planner,
+    ArchivePlanner, BatchPlanner, GdprPlanner, IdBlock, MergePlanner, Planner, RestorePlanner,
 };
 use spoke_domain::contact::{
     newest_archived_holding, properties_holding, ChangeSource, Contact, ContactLookup,
@@ -271,6 +271,15 @@ impl ContactStore for PostgresStore {
         retrying(|| {
             let planner = ArchivePlanner::new(Arc::clone(&schema), ids.to_vec(), Timestamp::now());
             self.try_planned(portal, &schema, planner, ArchivePlanner::plan)
+        })
+        .await
+    }
+
+    async fn restore_contact(&self, portal: PortalId, id: ContactId) -> Result<Contact> {
+        let schema = self.property_schema(portal).await?;
+        retrying(|| {
+            let planner = RestorePlanner::new(Arc::clone(&schema), id, Timestamp::now());
+            self.try_planned(portal, &schema, planner, RestorePlanner::plan)
         })
         .await
     }

@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use spoke_domain::contact::plan::{
     ArchivePlanner, BatchPlanner, Changes, GdprPlanner, Holder, IdBlock, MergePlanner, Planner,
+    RestorePlanner,
 };
 use spoke_domain::contact::{
     newest_archived_holding, properties_holding, Contact, ContactLookup, ContactState,
@@ -194,6 +195,20 @@ impl ContactStore for SqliteStore {
         let (lists, cache) = (schema.clone(), self.live_lists());
         self.write_planned(portal, Some(schema.clone()), move |tx| {
             let mut planner = ArchivePlanner::new(schema, ids, Timestamp::now());
+            settle(tx, portal, &mut planner)?;
+            let planned = planner.plan()?;
+            persist::persist(tx, portal, &planned.changes)?;
+            crate::lists::follow::follow_writes(tx, portal, &planned.changes, &lists, &cache)?;
+            Ok((planned.outcome, planned.changes))
+        })
+        .await
+    }
+
+    async fn restore_contact(&self, portal: PortalId, id: ContactId) -> Result<Contact> {
+        let schema = self.property_schema(portal).await?;
+        let (lists, cache) = (schema.clone(), self.live_lists());
+        self.write_planned(portal, Some(schema.clone()), move |tx| {
+            let mut planner = RestorePlanner::new(schema, id, Timestamp::now());
             settle(tx, portal, &mut planner)?;
             let planned = planner.plan()?;
             persist::persist(tx, portal, &planned.changes)?;

@@ -19,11 +19,13 @@ mod archive;
 mod batch;
 mod gdpr;
 mod merge;
+mod restore;
 
 pub use archive::ArchivePlanner;
 pub use batch::BatchPlanner;
 pub use gdpr::GdprPlanner;
 pub use merge::MergePlanner;
+pub use restore::{RestorePlanner, RESTORABLE_FOR_MS};
 
 use super::{identities, ChangeKind, ChangeSource, Contact, ContactState, Identity, StoredContact};
 use crate::error::{Error, ProblemCode, PropertyProblem, Result};
