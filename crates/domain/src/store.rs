@@ -484,6 +484,23 @@ pub trait ContactStore: Send + Sync {
         archived: bool,
     ) -> Result<Vec<Contact>>;
 
+    /// Up to `limit` contacts, of every portal, archived before `before`.
+    async fn archived_before(
+        &self,
+        before: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(PortalId, ContactId)>>;
+
+    /// Removes a contact archived before `before` for good, as a GDPR
+    /// delete does, without an event; `false` when it is no longer due
+    /// (restored meanwhile).
+    async fn purge_archived(
+        &self,
+        portal: PortalId,
+        id: ContactId,
+        before: Timestamp,
+    ) -> Result<bool>;
+
     /// Restores an archived contact ([`crate::contact::plan::RestorePlanner`]).
     async fn restore_contact(&self, portal: PortalId, id: ContactId) -> Result<Contact>;
 

@@ -421,6 +421,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_LIST_REFRESH_SECONDS", default_value_t = 300)]
     pub list_refresh_seconds: u64,
 
+    /// Archived contacts can be restored for this many days, then are purged
+    /// for good (HubSpot's 90 days). Restores are allowed for 90 days at
+    /// most.
+    #[arg(long, env = "SPOKE_ARCHIVED_RETENTION_DAYS", default_value_t = 90)]
+    pub archived_retention_days: u64,
+
     /// Log filter, in tracing's EnvFilter syntax ("info", "warn",
     /// "spoke_api=debug", ...).
     #[arg(long, env = "SPOKE_LOG", default_value = "info")]

@@ -178,6 +178,9 @@ impl TryFrom<&ServeArgs> for Config {
                     scale: check_scale(args.webhook_retry_scale)?,
                 },
                 retention: std::time::Duration::from_secs(args.webhook_retention_seconds.max(1)),
+                archived_retention: std::time::Duration::from_secs(
+                    args.archived_retention_days.max(1) * 24 * 3600,
+                ),
                 targets: if args.webhook_public_targets_only {
                     TargetPolicy::PublicOnly
                 } else {

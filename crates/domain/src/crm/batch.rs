@@ -320,23 +320,46 @@ impl Crm {
             None => self.store.find_contact(portal, &lookup, true).await?,
         };
         if let Some(contact) = found {
-            for name in ["email", "hs_additional_emails"] {
-                if let Some(value) = contact.properties.get(name) {
-                    addresses.extend(
-                        value
-                            .split(';')
-                            .map(|v| v.trim().to_lowercase())
-                            .filter(|v| !v.is_empty()),
-                    );
-                }
-            }
+            addresses.extend(addresses_of(&contact));
         }
         let outcome = self.store.gdpr_delete(portal, &lookup).await?;
+        self.forget(portal, addresses).await?;
+        Ok(outcome)
+    }
+
+    /// Purges the contacts, of every portal, archived before `before`
+    /// (retention), as a GDPR delete removes a contact and with the
+    /// journal's and imports' notes of their addresses, without events;
+    /// how many went.
+    pub async fn purge_archived(&self, before: Timestamp, batch: usize) -> Result<u64> {
+        let mut purged = 0;
+        loop {
+            let due = self.store.archived_before(before, batch).await?;
+            let mut progressed = false;
+            for (portal, id) in &due {
+                let contact = self
+                    .store
+                    .find_contact(*portal, &ContactLookup::Id(*id), true)
+                    .await?;
+                if self.store.purge_archived(*portal, *id, before).await? {
+                    purged += 1;
+                    progressed = true;
+                    let addresses = contact.as_ref().map(addresses_of).unwrap_or_default();
+                    self.forget(*portal, addresses).await?;
+                }
+            }
+            if due.len() < batch || !progressed {
+                return Ok(purged);
+            }
+        }
+    }
+
+    /// The journal's and the imports' notes of a person deleted for good.
+    async fn forget(&self, portal: PortalId, mut addresses: Vec<String>) -> Result<()> {
         addresses.sort();
         addresses.dedup();
         self.store.forget_in_journal(portal, &addresses).await?;
-        self.store.forget_in_imports(portal, &addresses).await?;
-        Ok(outcome)
+        self.store.forget_in_imports(portal, &addresses).await
     }
 
     /// Runs a search and loads the page's contacts.
@@ -361,6 +384,21 @@ impl Crm {
             next_after,
         })
     }
+}
+
+/// A contact's email addresses, lowercase.
+fn addresses_of(contact: &Contact) -> Vec<String> {
+    ["email", "hs_additional_emails"]
+        .iter()
+        .filter_map(|name| contact.properties.get(*name))
+        .flat_map(|value| {
+            value
+                .split(';')
+                .map(|v| v.trim().to_lowercase())
+                .filter(|v| !v.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 fn required_id(input: &BatchInput) -> Result<&str> {

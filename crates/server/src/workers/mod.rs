@@ -28,6 +28,8 @@ pub struct WorkerSettings {
     pub retry: RetryPolicy,
     /// Finished deliveries and dispatched outbox events older than this go.
     pub retention: Duration,
+    /// Contacts archived longer ago than this are purged.
+    pub archived_retention: Duration,
     pub targets: TargetPolicy,
     /// How often lists with rolling date ranges are evaluated again.
     pub list_refresh: Duration,
@@ -38,6 +40,7 @@ impl Default for WorkerSettings {
         WorkerSettings {
             retry: RetryPolicy::default(),
             retention: Duration::from_secs(7 * 24 * 3600),
+            archived_retention: Duration::from_secs(90 * 24 * 3600),
             targets: TargetPolicy::Any,
             list_refresh: Duration::from_secs(300),
         }
@@ -67,7 +70,12 @@ impl Workers {
                 stopped.clone(),
             )),
             tokio::spawn(gauges::run(Arc::clone(&store), stopped.clone())),
-            tokio::spawn(pruning::run(store, settings.retention, stopped)),
+            tokio::spawn(pruning::run(
+                store,
+                settings.retention,
+                settings.archived_retention,
+                stopped,
+            )),
         ];
         Workers { stop, handles }
     }

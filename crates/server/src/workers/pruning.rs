@@ -1,5 +1,7 @@
-//! Removes finished webhook deliveries, their attempts and dispatched
-//! outbox events once they are older than the retention period.
+//! Retention: removes finished webhook deliveries, their attempts and
+//! dispatched outbox events once they are older than their period, and
+//! purges contacts archived longer ago than theirs (HubSpot's 90 days by
+//! default), for good, as a GDPR delete removes a contact.
 
 use super::pause_or_stop;
 use spoke_domain::store::Store;
@@ -8,21 +10,45 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-pub async fn run(store: Arc<dyn Store>, retention: Duration, mut stopped: watch::Receiver<bool>) {
-    // Every tenth of the retention period, at most hourly, at least each
+/// Archived contacts purged per round.
+const PURGE_BATCH: usize = 500;
+
+pub async fn run(
+    store: Arc<dyn Store>,
+    retention: Duration,
+    archived_retention: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    // Every tenth of the shorter period, at most hourly, at least each
     // second.
-    let every = (retention / 10).clamp(Duration::from_secs(1), Duration::from_secs(3600));
+    let crm = spoke_domain::crm::Crm::new(Arc::clone(&store));
+    let every = (retention.min(archived_retention) / 10)
+        .clamp(Duration::from_secs(1), Duration::from_secs(3600));
     loop {
-        let cutoff = Timestamp::from_stored(
-            Timestamp::now().millis() - i64::try_from(retention.as_millis()).unwrap_or(i64::MAX),
-        );
-        match store.prune_webhooks(cutoff).await {
+        match store.prune_webhooks(cutoff(retention)).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "pruned old webhook deliveries and events"),
             Err(err) => tracing::warn!(%err, "pruning webhook deliveries failed"),
+        }
+        match crm
+            .purge_archived(cutoff(archived_retention), PURGE_BATCH)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                contacts = n,
+                "purged contacts archived past their retention"
+            ),
+            Err(err) => tracing::warn!(%err, "purging archived contacts failed"),
         }
         if pause_or_stop(&mut stopped, every).await {
             return;
         }
     }
+}
+
+fn cutoff(period: Duration) -> Timestamp {
+    Timestamp::from_stored(
+        Timestamp::now().millis() - i64::try_from(period.as_millis()).unwrap_or(i64::MAX),
+    )
 }

@@ -90,3 +90,60 @@ async fn a_restore_whose_email_was_taken_meanwhile_is_a_409() {
     assert_eq!(still.status, StatusCode::OK);
     assert_eq!(still.json()["archived"], true, "nothing was written");
 }
+
+#[tokio::test]
+async fn contacts_archived_past_their_retention_are_purged_without_a_trace() {
+    use spoke_domain::time::Timestamp;
+    let app = spawn().await;
+    let kept = app.create(json!({"email": "kept@x.io"})).await;
+    let old = app
+        .create(json!({"email": "purged.person@x.io", "firstname": "Perpetua"}))
+        .await;
+    let reply = app
+        .send(
+            Method::DELETE,
+            &format!("/crm/v3/objects/contacts/{old}"),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let events_before = app
+        .store
+        .outbox_after(app.portal, 0, 100)
+        .await
+        .unwrap()
+        .len();
+
+    // Nothing archived before an hour ago: nothing goes.
+    let crm = spoke_domain::crm::Crm::new(app.store.clone());
+    let hour_ago = Timestamp::from_stored(Timestamp::now().millis() - 3_600_000);
+    assert_eq!(crm.purge_archived(hour_ago, 10).await.unwrap(), 0);
+    // As if its retention ran out now.
+    let later = Timestamp::from_stored(Timestamp::now().millis() + 1_000);
+    assert_eq!(crm.purge_archived(later, 10).await.unwrap(), 1);
+
+    let gone = app
+        .get(&format!("/crm/v3/objects/contacts/{old}?archived=true"))
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let restore = app
+        .admin(Method::POST, &restore_path(app.portal.0, &old), None)
+        .await;
+    assert_eq!(restore.status, StatusCode::NOT_FOUND);
+    let still = app.get(&format!("/crm/v3/objects/contacts/{kept}")).await;
+    assert_eq!(still.status, StatusCode::OK, "an active contact stays");
+    let events = app.store.outbox_after(app.portal, 0, 100).await.unwrap();
+    assert!(
+        events.len() <= events_before,
+        "a purge announces nothing: {events:?}"
+    );
+    for needle in ["purged.person@x.io", "Perpetua"] {
+        assert_eq!(
+            app.stored_in_clear(needle).await,
+            Vec::<String>::new(),
+            "{needle} is gone from every table and file"
+        );
+    }
+    // The email is free for a new contact.
+    app.create(json!({"email": "purged.person@x.io"})).await;
+}

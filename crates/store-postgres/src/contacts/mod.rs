@@ -275,6 +275,49 @@ impl ContactStore for PostgresStore {
         .await
     }
 
+    async fn archived_before(
+        &self,
+        before: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(PortalId, ContactId)>> {
+        let client = client(self.pool()).await?;
+        let rows = client
+            .query(
+                "SELECT portal_id, contact_id FROM contacts
+                 WHERE state = $1 AND archived_at < $2 ORDER BY archived_at LIMIT $3",
+                &[
+                    &ContactState::Archived.code(),
+                    &before.millis(),
+                    &(limit as i64),
+                ],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| (PortalId(r.get(0)), ContactId(r.get(1))))
+            .collect())
+    }
+
+    async fn purge_archived(
+        &self,
+        portal: PortalId,
+        id: ContactId,
+        before: Timestamp,
+    ) -> Result<bool> {
+        let schema = self.property_schema(portal).await?;
+        let purged = retrying(|| {
+            let planner = GdprPlanner::purge(Arc::clone(&schema), id, before, Timestamp::now());
+            self.try_planned(portal, &schema, planner, GdprPlanner::plan)
+        })
+        .await;
+        match purged {
+            Ok(_) => Ok(true),
+            Err(spoke_domain::Error::NotFound(_)) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
     async fn restore_contact(&self, portal: PortalId, id: ContactId) -> Result<Contact> {
         let schema = self.property_schema(portal).await?;
         retrying(|| {

@@ -204,6 +204,53 @@ impl ContactStore for SqliteStore {
         .await
     }
 
+    async fn archived_before(
+        &self,
+        before: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<(PortalId, ContactId)>> {
+        self.connections().read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT portal_id, id FROM contacts
+                     WHERE state = ?1 AND archived_at < ?2 ORDER BY archived_at LIMIT ?3",
+                )
+                .map_err(internal)?;
+            let rows = stmt
+                .query_map(
+                    rusqlite::params![ContactState::Archived.code(), before.millis(), limit as i64],
+                    |r| Ok((PortalId(r.get(0)?), ContactId(r.get(1)?))),
+                )
+                .map_err(internal)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(internal)
+        })
+    }
+
+    async fn purge_archived(
+        &self,
+        portal: PortalId,
+        id: ContactId,
+        before: Timestamp,
+    ) -> Result<bool> {
+        let schema = self.property_schema(portal).await?;
+        let (lists, cache) = (schema.clone(), self.live_lists());
+        let purged = self
+            .write_planned(portal, Some(schema.clone()), move |tx| {
+                let mut planner = GdprPlanner::purge(schema, id, before, Timestamp::now());
+                settle(tx, portal, &mut planner)?;
+                let planned = planner.plan()?;
+                persist::persist(tx, portal, &planned.changes)?;
+                crate::lists::follow::follow_writes(tx, portal, &planned.changes, &lists, &cache)?;
+                Ok((planned.outcome, planned.changes))
+            })
+            .await;
+        match purged {
+            Ok(_) => Ok(true),
+            Err(spoke_domain::Error::NotFound(_)) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
     async fn restore_contact(&self, portal: PortalId, id: ContactId) -> Result<Contact> {
         let schema = self.property_schema(portal).await?;
         let (lists, cache) = (schema.clone(), self.live_lists());

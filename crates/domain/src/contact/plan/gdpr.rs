@@ -23,6 +23,9 @@ pub struct GdprPlanner {
     lookup: ContactLookup,
     at: Timestamp,
     snapshot: Snapshot,
+    /// A purge of a contact archived before this: nothing is announced,
+    /// and a contact restored meanwhile (or archived later) is kept.
+    purge_before: Option<Timestamp>,
 }
 
 impl GdprPlanner {
@@ -32,6 +35,23 @@ impl GdprPlanner {
             lookup,
             at,
             snapshot: Snapshot::default(),
+            purge_before: None,
+        }
+    }
+
+    /// The purge of contact `id`, archived before `before` and kept past its
+    /// retention: removed as a GDPR delete removes a contact, without an
+    /// event (the contact left the API when it was archived). A contact no
+    /// longer archived, or archived since, is not touched (`NotFound`).
+    pub fn purge(
+        schema: Arc<PropertySchema>,
+        id: ContactId,
+        before: Timestamp,
+        at: Timestamp,
+    ) -> GdprPlanner {
+        GdprPlanner {
+            purge_before: Some(before),
+            ..GdprPlanner::new(schema, ContactLookup::Id(id), at)
         }
     }
 
@@ -85,6 +105,13 @@ impl GdprPlanner {
             .row(target)
             .cloned()
             .ok_or_else(|| Error::NotFound("resource not found".into()))?;
+        if let Some(before) = self.purge_before {
+            let due = row.state == ContactState::Archived
+                && row.contact.archived_at.is_some_and(|at| at < before);
+            if !due {
+                return Err(Error::NotFound("not archived past its retention".into()));
+            }
+        }
         let mut gone: Vec<ContactId> = self
             .snapshot
             .merged_into
@@ -115,7 +142,9 @@ impl GdprPlanner {
         entry.in_history = false;
         overlay.apply(effects, &mut changes);
         changes.forgotten = gone;
-        changes.history.push(entry);
+        if self.purge_before.is_none() {
+            changes.history.push(entry);
+        }
         Ok(Planned {
             outcome: GdprOutcome::Deleted(target),
             changes: overlay.finish(changes),
