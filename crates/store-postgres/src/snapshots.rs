@@ -13,7 +13,9 @@ use crate::PostgresStore;
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Transaction};
 use spoke_domain::ids::PortalId;
-use spoke_domain::sandbox::snapshots::{in_snapshot, snapshot_table, Snapshot, MAX_SNAPSHOTS};
+use spoke_domain::sandbox::snapshots::{
+    in_snapshot, snapshot_table, Snapshot, MAX_SNAPSHOTS, PERSON_COLUMNS,
+};
 use spoke_domain::sandbox::{DEFINITIONS, SNAPSHOT_PREFIX};
 use spoke_domain::store::SnapshotStore;
 use spoke_domain::time::Timestamp;
@@ -156,6 +158,43 @@ async fn find(
 }
 
 /// The tables a snapshot holds.
+/// Deletes every snapshot row that names one of `ids` (contacts deleted
+/// for good), in the caller's transaction.
+pub(crate) async fn forget(tx: &Transaction<'_>, portal: PortalId, ids: &[i64]) -> Result<()> {
+    let tables: Vec<String> = tx
+        .query(
+            "SELECT tablename::text FROM pg_tables
+             WHERE schemaname = current_schema() AND starts_with(tablename, $1)",
+            &[&SNAPSHOT_PREFIX],
+        )
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for table in tables {
+        let person: Vec<String> = columns(tx, &table)
+            .await?
+            .into_iter()
+            .filter(|(c, _)| PERSON_COLUMNS.contains(&c.as_str()))
+            .map(|(c, _)| format!("\"{c}\" = ANY($2)"))
+            .collect();
+        if person.is_empty() {
+            continue;
+        }
+        tx.execute(
+            &format!(
+                "DELETE FROM \"{table}\" WHERE portal_id = $1 AND ({})",
+                person.join(" OR ")
+            ),
+            &[&portal.0, &ids],
+        )
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
 async fn held(tx: &Transaction<'_>) -> Result<Vec<String>> {
     Ok(portal_tables(tx)
         .await?

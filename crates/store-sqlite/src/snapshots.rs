@@ -15,8 +15,10 @@ use crate::properties::load_schema;
 use crate::{internal, SqliteStore};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use spoke_domain::ids::PortalId;
-use spoke_domain::sandbox::snapshots::{in_snapshot, snapshot_table, Snapshot, MAX_SNAPSHOTS};
+use spoke_domain::ids::{ContactId, PortalId};
+use spoke_domain::sandbox::snapshots::{
+    in_snapshot, snapshot_table, Snapshot, MAX_SNAPSHOTS, PERSON_COLUMNS,
+};
 use spoke_domain::sandbox::{DEFINITIONS, SNAPSHOT_PREFIX};
 use spoke_domain::store::SnapshotStore;
 use spoke_domain::time::Timestamp;
@@ -271,6 +273,43 @@ fn restore(tx: &Transaction<'_>, portal: PortalId, name: &str) -> Result<Option<
     .map_err(internal)?;
     bump_generation(tx, portal)?;
     Ok(Some(snapshot))
+}
+
+/// Deletes every snapshot row that names one of `ids` (contacts deleted
+/// for good), in the caller's transaction.
+pub(crate) fn forget(tx: &Transaction<'_>, portal: PortalId, ids: &[ContactId]) -> Result<()> {
+    let tables: Vec<String> = tx
+        .prepare_cached(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, length(?1)) = ?1",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_map([SNAPSHOT_PREFIX], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .map_err(internal)?;
+    for table in tables {
+        let (names, _) = columns(tx, &table)?;
+        let person: Vec<String> = names
+            .iter()
+            .filter(|c| {
+                PERSON_COLUMNS.contains(&c.as_str())
+                    || (table == snapshot_table("contacts") && c.as_str() == "id")
+            })
+            .map(|c| format!("\"{c}\" = ?2"))
+            .collect();
+        if person.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "DELETE FROM \"{table}\" WHERE portal_id = ?1 AND ({})",
+            person.join(" OR ")
+        );
+        for id in ids {
+            tx.execute(&sql, params![portal.0, id.0])
+                .map_err(internal)?;
+        }
+    }
+    Ok(())
 }
 
 /// The portal's caches and search index, again from the database.

@@ -37,6 +37,12 @@ pub const NOT_IN_SNAPSHOTS: &[&str] = &[
     "exports",
 ];
 
+/// Columns of snapshot rows that name a contact: a contact deleted for good
+/// (a GDPR delete, a purge) leaves every snapshot with every row naming it,
+/// so that a restore never brings a forgotten person back. (SQLite's
+/// `contacts` names its contacts by `id` besides.)
+pub const PERSON_COLUMNS: &[&str] = &["contact_id", "merged_id", "into_id", "canonical_id"];
+
 /// Most snapshots one portal may keep.
 pub const MAX_SNAPSHOTS: usize = 100;
 

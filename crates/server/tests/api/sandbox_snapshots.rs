@@ -266,3 +266,45 @@ async fn a_snapshot_brings_a_portal_back_and_a_clone_lives_apart() {
         .await
         .error(StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_gdpr_delete_reaches_into_snapshots_and_a_restore_never_brings_the_person_back() {
+    let app = spawn().await;
+    let person = app
+        .create(json!({"email": "snap.person@x.io", "firstname": "Snappy"}))
+        .await;
+    let other = app.create(json!({"email": "other@x.io"})).await;
+    let path = format!("/_spoke/v1/portals/{}/snapshots", app.portal.0);
+    let taken = app
+        .admin(Method::POST, &path, Some(json!({"name": "before"})))
+        .await;
+    assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.text);
+    let reply = app
+        .post(
+            "/crm/v3/objects/contacts/gdpr-delete",
+            json!({"objectId": person}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
+    for needle in ["snap.person@x.io", "Snappy"] {
+        assert_eq!(
+            app.stored_in_clear(needle).await,
+            Vec::<String>::new(),
+            "{needle} is in no table or file, snapshots included"
+        );
+    }
+    let restored = app
+        .admin(Method::POST, &format!("{path}/before/restore"), None)
+        .await;
+    assert_eq!(restored.status, StatusCode::OK, "{}", restored.text);
+    let back = app.get(&format!("/crm/v3/objects/contacts/{other}")).await;
+    assert_eq!(back.status, StatusCode::OK);
+    let gone = app
+        .get(&format!("/crm/v3/objects/contacts/{person}?archived=true"))
+        .await;
+    assert_eq!(
+        gone.status,
+        StatusCode::NOT_FOUND,
+        "the person stays deleted"
+    );
+}

@@ -213,6 +213,7 @@ pub(crate) async fn persist(
         ] {
             tx.execute(sql, &[&portal.0, &ids]).await.map_err(db)?;
         }
+        crate::snapshots::forget(tx, portal, &ids).await?;
     }
     history(tx, portal, changes).await
 }

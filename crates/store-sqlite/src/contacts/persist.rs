@@ -76,6 +76,9 @@ pub(crate) fn persist(tx: &Transaction<'_>, portal: PortalId, changes: &Changes)
                 .map_err(internal)?;
         }
     }
+    if !changes.forgotten.is_empty() {
+        crate::snapshots::forget(tx, portal, &changes.forgotten)?;
+    }
     for entry in &changes.history {
         record(tx, portal, entry)?;
     }
