@@ -27,8 +27,11 @@ impl std::fmt::Display for CommandError {
 /// Runs an admin command; what to print on success.
 pub async fn run(command: Command) -> Result<String, CommandError> {
     match command {
-        Command::Serve(_) | Command::Backup { .. } | Command::Restore { .. } => Err(CommandError(
-            "serve, backup and restore are not admin commands".into(),
+        Command::Serve(_)
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Rekey { .. } => Err(CommandError(
+            "serve, backup, restore and rekey are not admin commands".into(),
         )),
         Command::Portals { command, server } => portals(command, &server).await,
         Command::PrivateApps { command, server } => private_apps(command, &server).await,

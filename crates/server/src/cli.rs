@@ -138,6 +138,15 @@ pub enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Change the key of an encrypted SQLite database, or encrypt a plain
+    /// one (without --encryption-key-file), while no server runs on it.
+    Rekey {
+        /// The file of the new key.
+        #[arg(long)]
+        new_key_file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// A portal's request journal: list, follow live.
     Requests {
         #[command(subcommand)]
@@ -212,6 +221,9 @@ pub struct DatabaseArgs {
     /// (use pg_dump and pg_restore).
     #[arg(long, env = "SPOKE_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The key file of an encrypted database.
+    #[arg(long, env = "SPOKE_ENCRYPTION_KEY_FILE")]
+    pub encryption_key_file: Option<PathBuf>,
 }
 
 /// How the admin commands reach a running server.
@@ -431,6 +443,13 @@ pub struct ServeArgs {
     /// "spoke_api=debug", ...).
     #[arg(long, env = "SPOKE_LOG", default_value = "info")]
     pub log: String,
+
+    /// Encrypt the SQLite database at rest (SQLCipher): the key is the
+    /// SHA-256 of this file's contents (make one with `head -c 32
+    /// /dev/urandom > spoke.key`). Without it an encrypted database does
+    /// not open.
+    #[arg(long, env = "SPOKE_ENCRYPTION_KEY_FILE")]
+    pub encryption_key_file: Option<PathBuf>,
 
     /// Serve HTTPS with this certificate (PEM; the chain, leaf first).
     /// Read again on SIGHUP without dropping connections.

@@ -6,7 +6,7 @@ use crate::workers::{TargetPolicy, WorkerSettings};
 use spoke_domain::access::limits::LimitsMode;
 use spoke_domain::webhooks::RetryPolicy;
 use spoke_store_postgres::PostgresOptions;
-use spoke_store_sqlite::{SqliteOptions, Synchronous};
+use spoke_store_sqlite::{DatabaseKey, SqliteOptions, Synchronous};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -90,6 +90,7 @@ impl Config {
             database: Database::Sqlite(SqliteOptions {
                 path: data_dir.join("spoke.db"),
                 synchronous,
+                key: None,
             }),
             bootstrap_token: None,
             admin_token: None,
@@ -123,6 +124,7 @@ pub fn database_from_url(
         return Ok(Database::Sqlite(SqliteOptions {
             path: PathBuf::from(path),
             synchronous,
+            key: None,
         }));
     }
     let scheme = url.split_once("://").map_or(url, |(s, _)| s);
@@ -139,14 +141,28 @@ impl TryFrom<&ServeArgs> for Config {
             SyncMode::Full => Synchronous::Full,
             SyncMode::Normal => Synchronous::Normal,
         };
-        let database = match &args.database_url {
+        let mut database = match &args.database_url {
             Some(url) => database_from_url(url, synchronous, args.database_pool_size)
                 .map_err(|e| format!("--database-url: {e}"))?,
             None => Database::Sqlite(SqliteOptions {
                 path: args.data_dir.join("spoke.db"),
                 synchronous,
+                key: None,
             }),
         };
+        if let Some(file) = &args.encryption_key_file {
+            match &mut database {
+                Database::Sqlite(options) => {
+                    options.key = Some(
+                        DatabaseKey::from_file(file)
+                            .map_err(|e| format!("--encryption-key-file: {e}"))?,
+                    );
+                }
+                Database::Postgres(_) => {
+                    return Err("--encryption-key-file encrypts a SQLite database; on PostgreSQL use the server's own encryption at rest (see the README)".into())
+                }
+            }
+        }
         let tls = match (&args.tls_cert, &args.tls_key, args.tls_self_signed) {
             (None, None, false) => None,
             (None, None, true) => Some(TlsSource::SelfSigned {

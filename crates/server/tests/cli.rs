@@ -403,3 +403,160 @@ async fn a_backup_taken_under_writes_restores_what_was_acknowledged() {
     ]);
     assert!(!ok && err.contains("pg_dump"), "{err}");
 }
+
+/// The first start's line naming a failure, from stderr.
+fn refused_start(data: &str, extra: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_spoke"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data])
+        .args(extra)
+        .env_remove("SPOKE_ENCRYPTION_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn files_hold(dir: &Path, needle: &str) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|entry| {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
+        bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+    })
+}
+
+#[tokio::test]
+async fn an_encrypted_database_opens_only_with_its_key_and_can_be_rekeyed() {
+    let token = "ci-token-0123456789abcdef";
+    let dir = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let (first, second) = (
+        keys.path().join("first.key"),
+        keys.path().join("second.key"),
+    );
+    std::fs::write(&first, [1u8; 32]).unwrap();
+    std::fs::write(&second, "a second key, long enough to be one\n").unwrap();
+    let data = dir.path().to_str().unwrap();
+    let keyed = |key: &Path| {
+        vec![
+            "--encryption-key-file".to_string(),
+            key.display().to_string(),
+        ]
+    };
+
+    let args: Vec<String> = [
+        vec!["--data-dir".to_string(), data.to_string()],
+        keyed(&first),
+    ]
+    .concat();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let app = start_with(&args, &[("SPOKE_BOOTSTRAP_TOKEN", token)]);
+    let client = reqwest::Client::new();
+    assert_eq!(
+        create(&client, &app.base, token, "hidden.person@x.io").await,
+        201
+    );
+    let (ok, _) = app.terminate();
+    assert!(ok);
+    assert!(
+        !files_hold(dir.path(), "hidden.person@x.io"),
+        "no file of the data directory holds the email in clear"
+    );
+
+    let err = refused_start(data, &[]);
+    assert!(
+        err.contains("encrypted") && err.contains("--encryption-key-file"),
+        "{err}"
+    );
+    let wrong: Vec<String> = keyed(&second);
+    let err = refused_start(data, &wrong.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("does not open with this key"), "{err}");
+
+    // A backup stays encrypted, and restores with the key.
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("b.db");
+    let first_key = first.display().to_string();
+    let (ok, _, err) = spoke(&[
+        "backup",
+        "--to",
+        file.to_str().unwrap(),
+        "--data-dir",
+        data,
+        "--encryption-key-file",
+        &first_key,
+    ]);
+    assert!(ok, "{err}");
+    assert!(!files_hold(backups.path(), "hidden.person@x.io"));
+
+    let second_key = second.display().to_string();
+    let (ok, out, err) = spoke(&[
+        "rekey",
+        "--data-dir",
+        data,
+        "--encryption-key-file",
+        &first_key,
+        "--new-key-file",
+        &second_key,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("now encrypted"), "{out}");
+    let err = refused_start(data, &["--encryption-key-file", &first_key]);
+    assert!(err.contains("does not open with this key"), "{err}");
+    let app = start_with(
+        &["--data-dir", data, "--encryption-key-file", &second_key],
+        &[("SPOKE_BOOTSTRAP_TOKEN", token)],
+    );
+    assert_eq!(
+        status_of(
+            &app.base,
+            "/crm/v3/objects/contacts/hidden.person@x.io?idProperty=email",
+            token
+        )
+        .await,
+        200
+    );
+    app.terminate();
+
+    // A plain database is encrypted by rekey without an old key.
+    let plain = tempfile::tempdir().unwrap();
+    let plain_data = plain.path().to_str().unwrap();
+    let app = start_with(
+        &["--data-dir", plain_data],
+        &[("SPOKE_BOOTSTRAP_TOKEN", token)],
+    );
+    assert_eq!(
+        create(&client, &app.base, token, "plain.person@x.io").await,
+        201
+    );
+    app.terminate();
+    assert!(
+        files_hold(plain.path(), "plain.person@x.io"),
+        "a plain database is plain"
+    );
+    let (ok, _, err) = spoke(&[
+        "rekey",
+        "--data-dir",
+        plain_data,
+        "--new-key-file",
+        &first_key,
+    ]);
+    assert!(ok, "{err}");
+    assert!(!files_hold(plain.path(), "plain.person@x.io"));
+    let app = start_with(
+        &[
+            "--data-dir",
+            plain_data,
+            "--encryption-key-file",
+            &first_key,
+        ],
+        &[("SPOKE_BOOTSTRAP_TOKEN", token)],
+    );
+    assert_eq!(
+        status_of(
+            &app.base,
+            "/crm/v3/objects/contacts/plain.person@x.io?idProperty=email",
+            token
+        )
+        .await,
+        200
+    );
+    app.terminate();
+}

@@ -6,8 +6,10 @@
 //! own: one read transaction, so the copy is the database as of one commit
 //! (everything acknowledged before the backup began, and perhaps some
 //! writes after), while writers go on in the write-ahead log. It is
-//! compacted and holds no log of its own.
+//! compacted and holds no log of its own. An encrypted database is copied
+//! with SQLCipher's export instead, into a copy encrypted with the same key.
 
+use crate::encryption::{export, unlock, DatabaseKey};
 use crate::lock::DatabaseLock;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -21,7 +23,7 @@ pub struct Copied {
 }
 
 /// Copies `database` to `to` (which must not exist).
-pub fn backup(database: &Path, to: &Path) -> Result<Copied, String> {
+pub fn backup(database: &Path, to: &Path, key: Option<&DatabaseKey>) -> Result<Copied, String> {
     if !database.exists() {
         return Err(format!("there is no database at {}", database.display()));
     }
@@ -31,21 +33,30 @@ pub fn backup(database: &Path, to: &Path) -> Result<Copied, String> {
             to.display()
         ));
     }
-    let conn = Connection::open_with_flags(
-        database,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| format!("cannot open {}: {e}", database.display()))?;
+    // An export attaches the copy, which a read-only connection cannot
+    // write; the database itself is only read either way.
+    let flags = match key {
+        None => OpenFlags::SQLITE_OPEN_READ_ONLY,
+        // ATTACH opens the copy with these flags: it must be created.
+        Some(_) => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+    };
+    let conn = Connection::open_with_flags(database, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| format!("cannot open {}: {e}", database.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(|e| e.to_string())?;
+    unlock(&conn, key)?;
     is_spoke(&conn, database)?;
     let target = to
         .to_str()
         .ok_or_else(|| format!("{} is not a UTF-8 path", to.display()))?;
-    conn.execute("VACUUM INTO ?1", [target])
-        .map_err(|e| format!("cannot copy the database to {}: {e}", to.display()))?;
+    let copied = match key {
+        None => conn.execute("VACUUM INTO ?1", [target]).map(drop),
+        Some(key) => export(&conn, target, key),
+    };
+    copied.map_err(|e| format!("cannot copy the database to {}: {e}", to.display()))?;
     let copy = Connection::open_with_flags(to, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("cannot read the copy {}: {e}", to.display()))?;
+    unlock(&copy, key)?;
     let count = |sql: &str| -> Result<u64, String> {
         copy.query_row(sql, [], |r| r.get::<_, i64>(0))
             .map(|n| n.max(0) as u64)
@@ -62,9 +73,10 @@ pub fn backup(database: &Path, to: &Path) -> Result<Copied, String> {
 /// backup is checked (a Spoke database that passes SQLite's integrity
 /// check), copied beside the database, synced, and renamed over it; the
 /// old write-ahead log goes.
-pub fn restore(from: &Path, database: &Path) -> Result<Copied, String> {
+pub fn restore(from: &Path, database: &Path, key: Option<&DatabaseKey>) -> Result<Copied, String> {
     let backup = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("cannot open the backup {}: {e}", from.display()))?;
+    unlock(&backup, key)?;
     is_spoke(&backup, from)?;
     let check: String = backup
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -139,12 +151,12 @@ mod tests {
             .unwrap()
             .execute_batch("CREATE TABLE t (x)")
             .unwrap();
-        let err = backup(&plain, &dir.path().join("copy.db")).unwrap_err();
+        let err = backup(&plain, &dir.path().join("copy.db"), None).unwrap_err();
         assert!(err.contains("not a Spoke database"), "{err}");
-        let err = restore(&plain, &dir.path().join("spoke.db")).unwrap_err();
+        let err = restore(&plain, &dir.path().join("spoke.db"), None).unwrap_err();
         assert!(err.contains("not a Spoke database"), "{err}");
         let junk = dir.path().join("junk.db");
         std::fs::write(&junk, b"not sqlite at all, just bytes of text").unwrap();
-        assert!(restore(&junk, &dir.path().join("spoke.db")).is_err());
+        assert!(restore(&junk, &dir.path().join("spoke.db"), None).is_err());
     }
 }

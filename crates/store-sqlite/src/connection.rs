@@ -1,6 +1,7 @@
 //! The writer connection and the per-thread reader connections.
 
-use crate::{internal, SqliteOptions};
+use crate::encryption::{unlock, DatabaseKey};
+use crate::{internal, OpenError, SqliteOptions};
 use rusqlite::hooks::Wal;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use spoke_domain::{Error, Result};
@@ -43,6 +44,7 @@ const WRITER_CHECKPOINT_FRAMES: c_int = 20_000;
 
 pub(crate) struct Connections {
     path: PathBuf,
+    key: Option<DatabaseKey>,
     // Readers close before the writer, and the checkpoint thread is joined
     // first (see `Drop`), so the writer is the last connection to close
     // and its close checkpoints and removes the log.
@@ -56,8 +58,9 @@ pub(crate) struct Connections {
 }
 
 impl Connections {
-    pub fn open(options: &SqliteOptions) -> Result<Connections> {
+    pub fn open(options: &SqliteOptions) -> std::result::Result<Connections, OpenError> {
         let mut writer = Connection::open(&options.path).map_err(internal)?;
+        unlock(&writer, options.key.as_ref()).map_err(OpenError::Encryption)?;
         writer
             .execute_batch(&format!(
                 "PRAGMA journal_mode = WAL;
@@ -69,7 +72,7 @@ impl Connections {
                 options.synchronous.pragma()
             ))
             .map_err(internal)?;
-        let checkpoints = Checkpoints::start(&options.path)?;
+        let checkpoints = Checkpoints::start(&options.path, options.key.as_ref())?;
         let wanted = checkpoints.signal();
         // Replaces SQLite's automatic checkpoint after a commit.
         writer
@@ -85,6 +88,7 @@ impl Connections {
             .map_err(internal)?;
         Ok(Connections {
             path: options.path.clone(),
+            key: options.key.clone(),
             readers: ThreadLocal::new(),
             _checkpoints: checkpoints,
             writer: Arc::new(Mutex::new(writer)),
@@ -97,7 +101,7 @@ impl Connections {
     pub fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
         let cell = self
             .readers
-            .get_or_try(|| open_reader(&self.path).map(RefCell::new))
+            .get_or_try(|| open_reader(&self.path, self.key.as_ref()).map(RefCell::new))
             .map_err(internal)?;
         // A read never awaits, so the borrow cannot be held across a
         // suspension point and re-entered on this thread.
@@ -107,6 +111,11 @@ impl Connections {
         metrics::histogram!("spoke_database_seconds", "backend" => "sqlite", "operation" => "read")
             .record(started.elapsed().as_secs_f64());
         out
+    }
+
+    /// The database's key, for connections opened beside these.
+    pub fn key(&self) -> Option<&DatabaseKey> {
+        self.key.as_ref()
     }
 
     /// Runs `f` on the writer connection, synchronously (startup only).
@@ -185,16 +194,19 @@ impl Connections {
 }
 
 /// A read-only connection to the database.
-pub(crate) fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+pub(crate) fn open_reader(path: &Path, key: Option<&DatabaseKey>) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    )
+    .map_err(internal)?;
+    unlock(&conn, key).map_err(internal)?;
     conn.execute_batch(
         "PRAGMA busy_timeout = 5000;
          PRAGMA cache_size = -16384;
          PRAGMA temp_store = MEMORY;",
-    )?;
+    )
+    .map_err(internal)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -330,8 +342,9 @@ struct Checkpoints {
 }
 
 impl Checkpoints {
-    fn start(path: &Path) -> Result<Checkpoints> {
+    fn start(path: &Path, key: Option<&DatabaseKey>) -> Result<Checkpoints> {
         let conn = Connection::open(path).map_err(internal)?;
+        unlock(&conn, key).map_err(internal)?;
         conn.execute_batch("PRAGMA busy_timeout = 5000;")
             .map_err(internal)?;
         let wanted = Arc::new(Wanted::default());

@@ -20,6 +20,7 @@ pub mod backup;
 mod connection;
 mod contacts;
 mod credentials;
+pub mod encryption;
 mod faults;
 mod journal;
 mod lists;
@@ -49,6 +50,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
 
 pub use connection::Synchronous;
+pub use encryption::DatabaseKey;
 pub use lock::LockError;
 
 /// How to open a store.
@@ -58,6 +60,8 @@ pub struct SqliteOptions {
     pub path: PathBuf,
     /// Durability of a commit (see [`Synchronous`]).
     pub synchronous: Synchronous,
+    /// Encryption at rest ([`encryption`]); `None`: a plain database.
+    pub key: Option<DatabaseKey>,
 }
 
 impl SqliteOptions {
@@ -65,6 +69,7 @@ impl SqliteOptions {
         SqliteOptions {
             path: path.as_ref().to_path_buf(),
             synchronous: Synchronous::Full,
+            key: None,
         }
     }
 }
@@ -74,6 +79,8 @@ impl SqliteOptions {
 pub enum OpenError {
     /// Another process has the database open.
     Locked(LockError),
+    /// The key is missing or wrong.
+    Encryption(String),
     /// The database was written by a newer Spoke.
     NewerSchema {
         unknown: Vec<String>,
@@ -90,6 +97,7 @@ impl std::fmt::Display for OpenError {
                 "the database was written by a newer Spoke (migrations this binary does not know: {}); run that version or a later one",
                 unknown.join(", ")
             ),
+            OpenError::Encryption(message) => f.write_str(message),
             OpenError::Other(err) => err.fmt(f),
         }
     }
@@ -181,7 +189,7 @@ impl SqliteStore {
     /// after it is queued for the index), then builds each portal's index
     /// from that snapshot on a thread of its own.
     fn build_indexes_in_background(&self, path: &Path) -> Result<()> {
-        let reader = connection::open_reader(path).map_err(internal)?;
+        let reader = connection::open_reader(path, self.connections().key())?;
         let indexes = Arc::clone(&self.inner.indexes);
         let portals = self.connections().with_writer(|_| {
             reader.execute_batch("BEGIN").map_err(internal)?;

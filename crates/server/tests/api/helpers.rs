@@ -63,6 +63,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let options = SqliteOptions {
             path: data_dir.join("spoke.db"),
             synchronous: Synchronous::Normal,
+            key: None,
         };
         (Database::Sqlite(options), None)
     };
