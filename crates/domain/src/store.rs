@@ -146,6 +146,10 @@ pub trait JournalStore: Send + Sync {
 
     async fn clear_journal(&self, portal: PortalId) -> Result<()>;
 
+    /// Deletes every portal's calls made before `before` (retention); how
+    /// many went.
+    async fn prune_journal(&self, before: Timestamp) -> Result<u64>;
+
     /// Deletes every call of the portal whose path or bodies hold one of
     /// `values` (lowercase), for good (a GDPR delete).
     async fn forget_in_journal(&self, portal: PortalId, values: &[String]) -> Result<()>;

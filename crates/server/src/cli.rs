@@ -439,6 +439,15 @@ pub struct ServeArgs {
     #[arg(long, env = "SPOKE_ARCHIVED_RETENTION_DAYS", default_value_t = 90)]
     pub archived_retention_days: u64,
 
+    /// Request journal calls older than this many seconds are deleted (each
+    /// portal keeps its newest 1,000 calls in any case).
+    #[arg(
+        long,
+        env = "SPOKE_REQUEST_JOURNAL_RETENTION_SECONDS",
+        default_value_t = 604_800
+    )]
+    pub request_journal_retention_seconds: u64,
+
     /// Log filter, in tracing's EnvFilter syntax ("info", "warn",
     /// "spoke_api=debug", ...).
     #[arg(long, env = "SPOKE_LOG", default_value = "info")]

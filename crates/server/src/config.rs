@@ -197,6 +197,9 @@ impl TryFrom<&ServeArgs> for Config {
                 archived_retention: std::time::Duration::from_secs(
                     args.archived_retention_days.max(1) * 24 * 3600,
                 ),
+                journal_retention: std::time::Duration::from_secs(
+                    args.request_journal_retention_seconds.max(1),
+                ),
                 targets: if args.webhook_public_targets_only {
                     TargetPolicy::PublicOnly
                 } else {

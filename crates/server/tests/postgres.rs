@@ -762,3 +762,69 @@ async fn faults_set_through_one_node_hold_on_the_other_with_one_budget() {
     }
     assert_eq!(hits, 3);
 }
+
+/// The refusal of a `spoke serve` that cannot start.
+fn refused_serve(url: &str) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spoke"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
+        .env("SPOKE_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn sslmode_verify_full_checks_the_servers_certificate_and_its_name() {
+    let Some(db) = TestDatabase::create("tls").await else {
+        return;
+    };
+    let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let ssl: String = client.query_one("SHOW ssl", &[]).await.unwrap().get(0);
+    let cert: String = client
+        .query_one("SHOW ssl_cert_file", &[])
+        .await
+        .unwrap()
+        .get(0);
+    if ssl != "on" || std::fs::read(&cert).is_err() {
+        eprintln!(
+            "SKIPPED: this PostgreSQL serves no TLS (ssl = {ssl}) or its certificate {cert} is unreadable here"
+        );
+        return;
+    }
+    // The test server's own certificate is its CA (a self-signed one, as
+    // Debian's is, for localhost).
+    let names = |u: &str| u.replacen("127.0.0.1", "localhost", 1);
+    let root = form_urlencoded::byte_serialize(cert.as_bytes()).collect::<String>();
+    let full = format!("{}&sslmode=verify-full&sslrootcert={root}", names(&db.url));
+    let node = Node::start(&full);
+    let (status, _) = node.get("/crm/v3/objects/contacts").await;
+    assert_eq!(status, StatusCode::OK);
+    // The test's URL names its connections after its schema.
+    let encrypted: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.application_name = $1 AND s.ssl AND a.pid <> pg_backend_pid()",
+            &[&db.schema()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(encrypted > 0, "Spoke's connections are encrypted");
+    drop(node);
+
+    // Another name than the certificate's is refused under verify-full,
+    // taken under verify-ca.
+    let wrong_name = format!("{}&sslmode=verify-full&sslrootcert={root}", db.url);
+    let err = refused_serve(&wrong_name);
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    let ca_only = format!("{}&sslmode=verify-ca&sslrootcert={root}", db.url);
+    let node = Node::start(&ca_only);
+    assert_eq!(node.get("/crm/v3/objects/contacts").await.0, StatusCode::OK);
+    drop(node);
+    let err = refused_serve(&format!("{}&sslmode=verify-full", db.url));
+    assert!(err.contains("sslrootcert"), "{err}");
+}

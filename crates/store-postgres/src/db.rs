@@ -12,10 +12,14 @@ use tokio_postgres::error::SqlState;
 const ATTEMPTS: u32 = 8;
 
 /// A pool of connections made from `config`.
-pub(crate) fn pool(config: tokio_postgres::Config, size: usize) -> Result<Pool> {
+pub(crate) fn pool(
+    config: tokio_postgres::Config,
+    size: usize,
+    tls: crate::tls::PgTls,
+) -> Result<Pool> {
     let manager = Manager::from_config(
         config,
-        tokio_postgres::NoTls,
+        tls,
         ManagerConfig {
             // A connection the server closed is noticed when it is handed
             // out, and replaced.

@@ -188,13 +188,14 @@ pub(crate) async fn notify(
 /// connection.
 pub(crate) async fn listen(
     config: tokio_postgres::Config,
+    tls: crate::tls::PgTls,
     channel: String,
     caches: Arc<Caches>,
     mut closing: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
         tokio::select! {
-            ended = session(&config, &channel, &caches) => {
+            ended = session(&config, &tls, &channel, &caches) => {
                 if let Err(err) = ended {
                     tracing::warn!(error = %err, "lost the connection that hears cache notices; caches dropped, listening again");
                 }
@@ -211,10 +212,11 @@ pub(crate) async fn listen(
 
 async fn session(
     config: &tokio_postgres::Config,
+    tls: &crate::tls::PgTls,
     channel: &str,
     caches: &Caches,
 ) -> Result<(), tokio_postgres::Error> {
-    let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
+    let (client, mut connection) = config.connect(tls.clone()).await?;
     let (sender, mut received) = mpsc::unbounded_channel::<String>();
     let driver = tokio::spawn(async move {
         let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));

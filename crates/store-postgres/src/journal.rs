@@ -132,6 +132,17 @@ impl JournalStore for PostgresStore {
             .map(drop)
     }
 
+    async fn prune_journal(&self, before: Timestamp) -> Result<u64> {
+        let client = client(self.pool()).await?;
+        client
+            .execute(
+                "DELETE FROM request_journal WHERE at < $1",
+                &[&before.millis()],
+            )
+            .await
+            .map_err(db)
+    }
+
     async fn forget_in_journal(&self, portal: PortalId, values: &[String]) -> Result<()> {
         if values.is_empty() {
             return Ok(());

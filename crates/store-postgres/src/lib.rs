@@ -34,6 +34,7 @@ mod search;
 mod snapshots;
 mod statistics;
 pub mod testing;
+pub mod tls;
 mod transfers;
 mod webhooks;
 
@@ -141,8 +142,8 @@ impl PostgresStore {
     /// Connects, applies migrations (one node at a time), and starts
     /// listening for cache notices.
     pub async fn open(options: &PostgresOptions) -> Result<PostgresStore, OpenError> {
-        let mut config: tokio_postgres::Config = options
-            .url
+        let (url, tls) = tls::from_url(&options.url).map_err(OpenError::BadUrl)?;
+        let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e: tokio_postgres::Error| OpenError::BadUrl(e.to_string()))?;
         if config.get_connect_timeout().is_none() {
@@ -153,7 +154,7 @@ impl PostgresStore {
         }
         let where_ = redacted(&options.url);
         let (mut client, connection) = config
-            .connect(tokio_postgres::NoTls)
+            .connect(tls.clone())
             .await
             .map_err(|e| OpenError::Unreachable(format!("{where_}: {}", describe(&e))))?;
         let driver = tokio::spawn(connection);
@@ -180,16 +181,19 @@ impl PostgresStore {
         // 540/s when a generic plan went wrong; batches of 100 hardly
         // notice it).
         let pool_config = with_settings(&config, "-c plan_cache_mode=force_custom_plan");
-        let pool = db::pool(pool_config, options.pool_size.max(1)).map_err(OpenError::Other)?;
+        let pool = db::pool(pool_config, options.pool_size.max(1), tls.clone())
+            .map_err(OpenError::Other)?;
         let ids_config = with_settings(&config, "-c synchronous_commit=off");
-        let ids = db::pool(ids_config, 2).map_err(OpenError::Other)?;
+        let ids = db::pool(ids_config, 2, tls.clone()).map_err(OpenError::Other)?;
 
         // A quarter of the pool, at least two: each carries many reads.
-        let readers = readers::Readers::new(config.clone(), (options.pool_size / 4).max(2));
+        let readers =
+            readers::Readers::new(config.clone(), (options.pool_size / 4).max(2), tls.clone());
         let caches = Arc::new(Caches::default());
         let (closing, closed) = tokio::sync::watch::channel(false);
         tokio::spawn(invalidation::listen(
             config,
+            tls,
             channel.clone(),
             Arc::clone(&caches),
             closed,

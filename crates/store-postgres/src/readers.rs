@@ -18,6 +18,7 @@ use tokio_postgres::{Client, Statement};
 
 pub(crate) struct Readers {
     config: tokio_postgres::Config,
+    tls: crate::tls::PgTls,
     slots: Vec<Slot>,
     next: AtomicUsize,
 }
@@ -34,9 +35,14 @@ pub(crate) struct Reader {
 }
 
 impl Readers {
-    pub fn new(config: tokio_postgres::Config, connections: usize) -> Readers {
+    pub fn new(
+        config: tokio_postgres::Config,
+        connections: usize,
+        tls: crate::tls::PgTls,
+    ) -> Readers {
         Readers {
             config,
+            tls,
             slots: (0..connections.max(1))
                 .map(|_| Slot {
                     current: RwLock::new(None),
@@ -59,7 +65,7 @@ impl Readers {
         }
         let (client, connection) = self
             .config
-            .connect(tokio_postgres::NoTls)
+            .connect(self.tls.clone())
             .await
             .map_err(|e| Error::Unavailable(format!("cannot connect: {e}")))?;
         tokio::spawn(async move {

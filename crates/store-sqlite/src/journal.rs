@@ -120,6 +120,19 @@ impl JournalStore for SqliteStore {
             .await
     }
 
+    async fn prune_journal(&self, before: Timestamp) -> Result<u64> {
+        self.connections()
+            .write(move |tx| {
+                tx.execute(
+                    "DELETE FROM request_journal WHERE at < ?1",
+                    [before.millis()],
+                )
+                .map(|n| n as u64)
+                .map_err(internal)
+            })
+            .await
+    }
+
     async fn forget_in_journal(&self, portal: PortalId, values: &[String]) -> Result<()> {
         if values.is_empty() {
             return Ok(());

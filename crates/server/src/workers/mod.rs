@@ -30,6 +30,8 @@ pub struct WorkerSettings {
     pub retention: Duration,
     /// Contacts archived longer ago than this are purged.
     pub archived_retention: Duration,
+    /// Request journal calls older than this go.
+    pub journal_retention: Duration,
     pub targets: TargetPolicy,
     /// How often lists with rolling date ranges are evaluated again.
     pub list_refresh: Duration,
@@ -41,6 +43,7 @@ impl Default for WorkerSettings {
             retry: RetryPolicy::default(),
             retention: Duration::from_secs(7 * 24 * 3600),
             archived_retention: Duration::from_secs(90 * 24 * 3600),
+            journal_retention: Duration::from_secs(7 * 24 * 3600),
             targets: TargetPolicy::Any,
             list_refresh: Duration::from_secs(300),
         }
@@ -74,6 +77,7 @@ impl Workers {
                 store,
                 settings.retention,
                 settings.archived_retention,
+                settings.journal_retention,
                 stopped,
             )),
         ];

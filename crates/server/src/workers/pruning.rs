@@ -1,5 +1,6 @@
 //! Retention: removes finished webhook deliveries, their attempts and
-//! dispatched outbox events once they are older than their period, and
+//! dispatched outbox events, and request journal calls, once they are older
+//! than their periods, and
 //! purges contacts archived longer ago than theirs (HubSpot's 90 days by
 //! default), for good, as a GDPR delete removes a contact.
 
@@ -17,12 +18,13 @@ pub async fn run(
     store: Arc<dyn Store>,
     retention: Duration,
     archived_retention: Duration,
+    journal_retention: Duration,
     mut stopped: watch::Receiver<bool>,
 ) {
     // Every tenth of the shorter period, at most hourly, at least each
     // second.
     let crm = spoke_domain::crm::Crm::new(Arc::clone(&store));
-    let every = (retention.min(archived_retention) / 10)
+    let every = (retention.min(archived_retention).min(journal_retention) / 10)
         .clamp(Duration::from_secs(1), Duration::from_secs(3600));
     loop {
         match store.prune_webhooks(cutoff(retention)).await {

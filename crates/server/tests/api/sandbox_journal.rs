@@ -142,3 +142,26 @@ async fn with_the_journal_off_no_call_is_kept() {
         .json();
     assert_eq!(kept["results"], json!([]));
 }
+
+#[tokio::test]
+async fn calls_older_than_the_retention_are_pruned() {
+    use spoke_domain::time::Timestamp;
+    let app = spawn().await;
+    app.get("/crm/v3/objects/contacts").await;
+    let path = format!("/_spoke/v1/portals/{}/requests", app.portal.0);
+    let mut listed = serde_json::Value::Null;
+    for _ in 0..100 {
+        listed = app.admin(Method::GET, &path, None).await.json();
+        if !listed["results"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(listed["results"].as_array().unwrap().len(), 1, "{listed}");
+    let hour_ago = Timestamp::from_stored(Timestamp::now().millis() - 3_600_000);
+    assert_eq!(app.store.prune_journal(hour_ago).await.unwrap(), 0);
+    let later = Timestamp::from_stored(Timestamp::now().millis() + 1_000);
+    assert!(app.store.prune_journal(later).await.unwrap() >= 1);
+    let listed = app.admin(Method::GET, &path, None).await.json();
+    assert_eq!(listed["results"], serde_json::json!([]));
+}
