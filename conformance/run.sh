@@ -104,9 +104,12 @@ SPOKE_URL=$SPOKE_URL "$venv/bin/pytest" -q -p no:cacheprovider "$here/python" \
 start_spoke node
 (cd "$here/node" && SPOKE_URL=$SPOKE_URL node --test)
 
-# Once (SQLite, no rate limits): both SDKs over HTTPS, trusting the CA of a
-# self-signed Spoke.
+# Once (SQLite, no rate limits): the README's snippets as written, then
+# both SDKs over HTTPS, trusting the CA of a self-signed Spoke.
 if [ -z "$postgres" ] && [ "$rate_limits" = off ]; then
+  start_spoke readme
+  SPOKE_URL=$SPOKE_URL "$venv/bin/python" "$here/readme_snippets.py"
+
   start_spoke https --tls-self-signed
   ca="$SPOKE_DATA/tls/ca.pem"
   SPOKE_TLS_URL=$SPOKE_URL SPOKE_TLS_CA=$ca "$venv/bin/pytest" -q -p no:cacheprovider \

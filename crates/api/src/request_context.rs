@@ -29,7 +29,6 @@ pub async fn request_context(request: Request, next: Next) -> Response {
     let id = Uuid::new_v4();
     let started = Instant::now();
     let method = request.method().clone();
-    // The path only: query strings may carry values worth keeping out of logs.
     let path = request.uri().path().to_owned();
     let family = Family::of(&path);
     // The route's template, not the path: ids stay out of metrics.
@@ -50,11 +49,16 @@ pub async fn request_context(request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(text) {
         response.headers_mut().insert(CORRELATION_HEADER, value);
     }
+    // The route's template, never the path itself: a path may hold an
+    // email (`/contacts/v1/contact/email/{email}/profile`), and logs keep
+    // no personal data. Only an unrouted path is logged as sent.
+    let unrouted = (route == "unmatched").then_some(path.as_str());
     span.in_scope(|| {
         tracing::info!(
             correlation_id = %text,
             %method,
-            path = %path,
+            route = %route,
+            unrouted_path = unrouted,
             status = response.status().as_u16(),
             micros = started.elapsed().as_micros() as u64,
             "request"

@@ -108,7 +108,43 @@ async fn the_log_line_of_a_request_carries_its_correlation_id() {
         .find(|l| l.contains(&id))
         .unwrap_or_else(|| panic!("no log line with {id} in:\n{stderr}"));
     assert!(line.contains("status=404"), "{line}");
-    assert!(line.contains("/crm/v3/objects/contacts/404"), "{line}");
+    assert!(
+        line.contains("route=/crm/v3/objects/contacts/{contact_id}"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("/crm/v3/objects/contacts/404"),
+        "the path's values stay out of the log: {line}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_request_says_why_at_debug_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = start_with(
+        &[
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--log",
+            "info,spoke_api=debug",
+        ],
+        &[("SPOKE_BOOTSTRAP_TOKEN", "ci-token-0123456789abcdef")],
+    );
+    let reply = reqwest::Client::new()
+        .post(format!("{}/crm/v3/objects/contacts", app.base))
+        .bearer_auth("ci-token-0123456789abcdef")
+        .json(&serde_json::json!({"properties": {"email": "not-an-email"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status().as_u16(), 400);
+    let (_, stderr) = app.terminate();
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("request refused"))
+        .unwrap_or_else(|| panic!("no refusal logged:\n{stderr}"));
+    assert!(line.contains("VALIDATION_ERROR"), "{line}");
+    assert!(line.contains("status=400"), "{line}");
 }
 
 #[tokio::test]
@@ -145,6 +181,14 @@ async fn json_logs_carry_the_requests_span() {
         "/crm/v3/objects/contacts/{contact_id}"
     );
     assert_eq!(line["fields"]["status"], 404);
+    let refused = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "request refused")
+        .is_none();
+    assert!(
+        refused,
+        "a 4xx is logged at debug level only (the default is info)"
+    );
     assert!(
         !stderr.contains("ci-token-0123456789abcdef"),
         "no secret in the log"

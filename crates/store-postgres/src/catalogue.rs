@@ -29,6 +29,10 @@ pub const REFERENCE_TABLES: &[(&str, &str)] = &[
     ),
     ("schema_migrations", "migration bookkeeping"),
     (
+        "exports",
+        "looked up by id from a signed download link before the portal is known",
+    ),
+    (
         "webhook_settings",
         "an app's, server-wide: its subscriptions apply to every portal that installs it",
     ),
@@ -45,6 +49,10 @@ pub const CROSS_PORTAL_FILES: &[(&str, &str)] = &[
     (
         "webhooks.rs",
         "the webhook dispatcher reads every portal's outbox, oldest first, and prunes it",
+    ),
+    (
+        "retention.rs",
+        "the retention worker finds the contacts archived past their period, and the old calls of the request journal, in every portal",
     ),
     (
         "list_processing.rs",

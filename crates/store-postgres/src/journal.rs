@@ -133,14 +133,7 @@ impl JournalStore for PostgresStore {
     }
 
     async fn prune_journal(&self, before: Timestamp) -> Result<u64> {
-        let client = client(self.pool()).await?;
-        client
-            .execute(
-                "DELETE FROM request_journal WHERE at < $1",
-                &[&before.millis()],
-            )
-            .await
-            .map_err(db)
+        crate::retention::prune_journal(self.pool(), before).await
     }
 
     async fn forget_in_journal(&self, portal: PortalId, values: &[String]) -> Result<()> {

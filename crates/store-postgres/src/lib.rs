@@ -30,6 +30,7 @@ mod portals;
 mod properties;
 mod rate_usage;
 mod readers;
+mod retention;
 mod search;
 mod snapshots;
 mod statistics;

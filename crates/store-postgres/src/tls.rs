@@ -70,9 +70,11 @@ pub fn from_url(url: &str) -> Result<(String, PgTls), String> {
         ),
         Some("verify-ca") => ("require", Check::Chain),
         Some("verify-full") => ("require", Check::Full),
-        Some(other) => return Err(format!(
+        Some(other) => {
+            return Err(format!(
             "sslmode={other} is not one of disable, allow, prefer, require, verify-ca, verify-full"
-        )),
+        ))
+        }
     };
     let roots = match (&root, check) {
         (Some(path), _) => Some(read_roots(path)?),

@@ -1,6 +1,6 @@
 -- Imports of contacts from files (HubSpot's /crm/v3/imports and
 -- `spoke import`): each import's state and counters, and its refused rows;
--- exports' requests and the digests of their download tokens.
+-- exports' requests and the keys their download links are signed with.
 
 CREATE TABLE imports (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,

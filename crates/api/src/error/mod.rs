@@ -313,9 +313,22 @@ pub(crate) fn render(err: ApiError, extra: Vec<(&'static str, Value)>) -> Respon
         return rate_limited(&policy, &err);
     }
     match family() {
-        Family::V1 => v1::render_v1(err, extra),
+        Family::V1 => {
+            tracing::debug!(error = ?err, "request refused");
+            v1::render_v1(err, extra)
+        }
         Family::V3 | Family::OAuth | Family::Admin => {
             let (status, mut body) = err.parts();
+            // Why a call failed, from the server's side (its body says the
+            // same to the caller).
+            if status.is_client_error() {
+                tracing::debug!(
+                    status = status.as_u16(),
+                    category = body.category,
+                    message = %body.message,
+                    "request refused"
+                );
+            }
             body.correlation_id = correlation_id().to_string();
             json(status, &body)
         }

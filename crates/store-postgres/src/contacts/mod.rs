@@ -280,23 +280,7 @@ impl ContactStore for PostgresStore {
         before: Timestamp,
         limit: usize,
     ) -> Result<Vec<(PortalId, ContactId)>> {
-        let client = client(self.pool()).await?;
-        let rows = client
-            .query(
-                "SELECT portal_id, contact_id FROM contacts
-                 WHERE state = $1 AND archived_at < $2 ORDER BY archived_at LIMIT $3",
-                &[
-                    &ContactState::Archived.code(),
-                    &before.millis(),
-                    &(limit as i64),
-                ],
-            )
-            .await
-            .map_err(db)?;
-        Ok(rows
-            .iter()
-            .map(|r| (PortalId(r.get(0)), ContactId(r.get(1))))
-            .collect())
+        crate::retention::archived_before(self.pool(), before, limit).await
     }
 
     async fn purge_archived(
