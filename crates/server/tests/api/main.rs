@@ -23,6 +23,7 @@ mod contacts_v1_profiles;
 mod contacts_v1_secondary_emails;
 mod custom_values;
 mod errors;
+mod fuzz_no_5xx;
 mod health;
 mod helpers;
 mod lists_v1;
