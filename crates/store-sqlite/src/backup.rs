@@ -57,13 +57,18 @@ pub fn backup(database: &Path, to: &Path, key: Option<&DatabaseKey>) -> Result<C
     let copy = Connection::open_with_flags(to, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("cannot read the copy {}: {e}", to.display()))?;
     unlock(&copy, key)?;
+    copied_of(&copy, to)
+}
+
+/// What a database file holds, for the report.
+fn copied_of(conn: &Connection, path: &Path) -> Result<Copied, String> {
     let count = |sql: &str| -> Result<u64, String> {
-        copy.query_row(sql, [], |r| r.get::<_, i64>(0))
+        conn.query_row(sql, [], |r| r.get::<_, i64>(0))
             .map(|n| n.max(0) as u64)
-            .map_err(|e| format!("cannot read the copy: {e}"))
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
     Ok(Copied {
-        bytes: std::fs::metadata(to).map(|m| m.len()).unwrap_or(0),
+        bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
         contacts: count("SELECT count(*) FROM contacts WHERE merged_into IS NULL")?,
         portals: count("SELECT count(*) FROM portals")?,
     })
@@ -87,17 +92,7 @@ pub fn restore(from: &Path, database: &Path, key: Option<&DatabaseKey>) -> Resul
             from.display()
         ));
     }
-    let count = |sql: &str| -> Result<u64, String> {
-        backup
-            .query_row(sql, [], |r| r.get::<_, i64>(0))
-            .map(|n| n.max(0) as u64)
-            .map_err(|e| format!("cannot read the backup: {e}"))
-    };
-    let copied = Copied {
-        bytes: std::fs::metadata(from).map(|m| m.len()).unwrap_or(0),
-        contacts: count("SELECT count(*) FROM contacts WHERE merged_into IS NULL")?,
-        portals: count("SELECT count(*) FROM portals")?,
-    };
+    let copied = copied_of(&backup, from)?;
     drop(backup);
     if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;

@@ -26,7 +26,6 @@ pub struct CsvFile<R: Read> {
     /// Bytes before what the CSV reader reads (a byte-order mark).
     skipped: u64,
     headers: Vec<String>,
-    delimiter: u8,
     record: csv::ByteRecord,
 }
 
@@ -80,17 +79,12 @@ impl<R: Read> CsvFile<R> {
             reader,
             skipped,
             headers,
-            delimiter,
             record,
         })
     }
 
     pub fn headers(&self) -> &[String] {
         &self.headers
-    }
-
-    pub fn delimiter(&self) -> u8 {
-        self.delimiter
     }
 
     /// Bytes of the file read so far (the byte-order mark not counted).

@@ -151,10 +151,6 @@ impl<R: Read> ImportJob<R> {
         &self.record
     }
 
-    pub fn portal(&self) -> PortalId {
-        self.portal
-    }
-
     /// Reads rows until [`CHUNK_ROWS`] of them pass their check, or the
     /// file ends. It reads the file: call it where blocking is allowed.
     pub fn read_chunk(&mut self) -> Result<Chunk> {
