@@ -9,8 +9,18 @@
 # and sets NAME_ADDR, NAME_TOKEN, NAME_ADMIN (the run's admin token), NAME_PID,
 # NAME_DATA and, on PostgreSQL, NAME_URL. Every Spoke is stopped, and every directory and database it
 # used removed, when the script exits.
+#
+# SPOKE_BENCH_PROFILE=debug builds and runs the debug binaries instead (for
+# short runs in CI, which has built them already); bench_bin is the
+# directory of the binaries.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cargo build --release --manifest-path "$root/Cargo.toml" -p spoke -p spoke-bench
+if [ "${SPOKE_BENCH_PROFILE:-release}" = debug ]; then
+  cargo build --manifest-path "$root/Cargo.toml" -p spoke -p spoke-bench
+  bench_bin="$root/target/debug"
+else
+  cargo build --release --manifest-path "$root/Cargo.toml" -p spoke -p spoke-bench
+  bench_bin="$root/target/release"
+fi
 DATABASE_URL=""
 ARGS=()
 while [ $# -gt 0 ]; do
@@ -53,7 +63,7 @@ start_spoke() {
     printf -v "${name}_URL" '%s' "${DATABASE_URL%/*}/$db"
     extra=(--database-url "${DATABASE_URL%/*}/$db")
   fi
-  SPOKE_BOOTSTRAP_TOKEN=$token SPOKE_ADMIN_TOKEN="$bench_admin" "$root/target/release/spoke" serve \
+  SPOKE_BOOTSTRAP_TOKEN=$token SPOKE_ADMIN_TOKEN="$bench_admin" "$bench_bin/spoke" serve \
     --listen 127.0.0.1:0 --data-dir "$data" "${extra[@]}" >"$data/stdout" 2>"$data/stderr" &
   pid=$!
   bench_pids+=("$pid")
@@ -73,7 +83,7 @@ start_spoke() {
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB"
-echo "Spoke defaults: SQLite synchronous=full, log level info"
+echo "binaries: $bench_bin; Spoke defaults: SQLite synchronous=full, log level info"
 if [ -n "$DATABASE_URL" ]; then
   echo "PostgreSQL: $(psql "$DATABASE_URL" -Atc 'select version()' | cut -d, -f1);" \
     "fsync=$(psql "$DATABASE_URL" -Atc 'show fsync')" \

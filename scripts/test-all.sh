@@ -33,6 +33,14 @@ if [ -n "${SPOKE_TEST_DATABASE_URL:-}" ]; then
   SPOKE_CONFORMANCE_DATABASE_URL="$SPOKE_TEST_DATABASE_URL" conformance/run.sh target/debug/spoke
 fi
 
+banner "soak, short: a minute of mixed load with webhooks on SQLite (bench/soak.sh runs an hour)"
+SPOKE_BENCH_PROFILE=debug bench/soak.sh --seconds 60 --window 10 --seed 2000
+
+if [ -n "${SPOKE_TEST_DATABASE_URL:-}" ]; then
+  banner "soak, short: the same on PostgreSQL"
+  SPOKE_BENCH_PROFILE=debug bench/soak.sh --database-url "$SPOKE_TEST_DATABASE_URL" --seconds 60 --window 10 --seed 2000
+fi
+
 if docker info >/dev/null 2>&1; then
   banner "container: the image builds and serves"
   docker build -q -t spoke-ci .

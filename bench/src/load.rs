@@ -46,7 +46,7 @@ impl Call {
         }
     }
 
-    fn encode(&self, auth: &str, out: &mut Vec<u8>) {
+    pub fn encode(&self, auth: &str, out: &mut Vec<u8>) {
         out.clear();
         out.extend_from_slice(self.method.as_bytes());
         out.push(b' ');
@@ -98,13 +98,13 @@ pub enum Stop {
 }
 
 /// A keep-alive connection reading responses framed by Content-Length.
-struct Connection {
+pub struct Connection {
     stream: TcpStream,
     buf: Vec<u8>,
 }
 
 impl Connection {
-    async fn open(addr: SocketAddr) -> std::io::Result<Connection> {
+    pub async fn open(addr: SocketAddr) -> std::io::Result<Connection> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         Ok(Connection {
@@ -121,7 +121,7 @@ impl Connection {
     }
 
     /// Sends one request; returns the status and, when asked, the body.
-    async fn exchange_keeping(
+    pub async fn exchange_keeping(
         &mut self,
         request: &[u8],
         keep: bool,

@@ -14,6 +14,7 @@ mod raw_postgres;
 mod raw_sqlite;
 mod sandbox;
 mod search;
+mod soak;
 mod webhooks;
 
 use clap::{Parser, Subcommand};
@@ -158,6 +159,32 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         lists: usize,
     },
+    /// A steady mix of reads, writes, searches and list pages with webhook
+    /// deliveries for a long time: per window the server's RSS, errors and
+    /// p99 beside /health's; fails on any error or undelivered event.
+    Soak {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        admin_token: String,
+        #[arg(long, default_value_t = 3600)]
+        seconds: u64,
+        /// Mixed calls per second.
+        #[arg(long, default_value_t = 50.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        /// Seconds per reported window.
+        #[arg(long, default_value_t = 60)]
+        window: u64,
+        /// Contacts created before the load.
+        #[arg(long, default_value_t = 10_000)]
+        seed: u64,
+        /// Fail when RSS grew more than this many MiB from the first window
+        /// to the last.
+        #[arg(long)]
+        max_rss_growth_mib: Option<f64>,
+    },
     /// Seed contacts, then GET-by-id versus GET /health, interleaved.
     GetById {
         #[command(flatten)]
@@ -266,6 +293,27 @@ fn main() {
             sizes,
             rounds,
         } => runtime.block_on(sandbox::run(addr, &admin_token, &sizes, rounds)),
+        Command::Soak {
+            target,
+            admin_token,
+            seconds,
+            rate,
+            connections,
+            window,
+            seed,
+            max_rss_growth_mib,
+        } => runtime.block_on(soak::run(
+            &target,
+            soak::Options {
+                seconds,
+                rate,
+                connections,
+                window,
+                seed,
+                admin_token,
+                max_rss_growth_mib,
+            },
+        )),
         Command::ScanReference { db } => {
             raw_sqlite::scan(&db);
         }

@@ -14,12 +14,14 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// What the receiver saw.
 #[derive(Default)]
-struct Seen {
-    events: AtomicU64,
+pub struct Seen {
+    pub events: AtomicU64,
+    /// Distinct event ids (a redelivery is counted once here).
+    pub distinct: Mutex<std::collections::HashSet<u64>>,
     requests: AtomicU64,
     /// Write-to-delivery latency of every event, in ms (occurredAt to
     /// arrival).
-    latencies: Mutex<Vec<f64>>,
+    pub latencies: Mutex<Vec<f64>>,
     last_arrival: Mutex<Option<Instant>>,
 }
 
@@ -34,7 +36,7 @@ fn now_ms() -> f64 {
 /// A minimal HTTP/1.1 receiver on a thread of its own (so that it does not
 /// slow the load generator): reads each request (framed by
 /// Content-Length), records its events, answers 200 with no body.
-fn receiver(seen: Arc<Seen>) -> SocketAddr {
+pub fn receiver(seen: Arc<Seen>) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -85,9 +87,13 @@ async fn serve(mut stream: TcpStream, seen: Arc<Seen>) {
             serde_json::from_slice::<Vec<serde_json::Value>>(&buffer[head_end..head_end + length])
         {
             let mut latencies = seen.latencies.lock().unwrap();
+            let mut distinct = seen.distinct.lock().unwrap();
             for event in &events {
                 if let Some(at) = event["occurredAt"].as_f64() {
                     latencies.push(arrived - at);
+                }
+                if let Some(id) = event["eventId"].as_u64() {
+                    distinct.insert(id);
                 }
             }
             seen.events
@@ -155,11 +161,15 @@ pub async fn ingest(addr: SocketAddr, token: &str, contacts: u64, offset: u64) -
     (stats.requests * batch) as f64 / started.elapsed().as_secs_f64()
 }
 
-pub async fn run(addr: SocketAddr, admin_token: &str, contacts: u64, rounds: usize) {
-    let seen = Arc::new(Seen::default());
-    let receiver_addr = receiver(Arc::clone(&seen));
-    let plain = portal(addr, admin_token, "without subscriptions").await;
-    let hooked = portal(addr, admin_token, "with subscriptions").await;
+/// A public app installed in `portal_id`, delivering the events of
+/// `subscriptions` to `receiver`.
+pub async fn install_app(
+    addr: SocketAddr,
+    admin_token: &str,
+    portal_id: u64,
+    receiver: SocketAddr,
+    subscriptions: &[serde_json::Value],
+) {
     let app = admin(
         addr,
         admin_token,
@@ -169,13 +179,12 @@ pub async fn run(addr: SocketAddr, admin_token: &str, contacts: u64, rounds: usi
         ),
     )
     .await;
-    // The hooked portal is portal 3 of a fresh Spoke (1 is the default).
     admin(
         addr,
         admin_token,
         Call::post(
             "/_spoke/v1/oauth/authorize",
-            json(serde_json::json!({"clientId": app["clientId"], "portalId": 3, "redirectUri": "http://localhost/cb"})),
+            json(serde_json::json!({"clientId": app["clientId"], "portalId": portal_id, "redirectUri": "http://localhost/cb"})),
         ),
     )
     .await;
@@ -190,22 +199,38 @@ pub async fn run(addr: SocketAddr, admin_token: &str, contacts: u64, rounds: usi
         admin_token,
         Call::put(
             path("settings"),
-            json(serde_json::json!({"targetUrl": format!("http://{receiver_addr}/hook"), "throttling": {"maxConcurrentRequests": 10}})),
+            json(serde_json::json!({"targetUrl": format!("http://{receiver}/hook"), "throttling": {"maxConcurrentRequests": 10}})),
         ),
     )
     .await;
-    for body in [
-        serde_json::json!({"eventType": "contact.creation", "active": true}),
-        serde_json::json!({"eventType": "contact.propertyChange", "propertyName": "email", "active": true}),
-        serde_json::json!({"eventType": "contact.propertyChange", "propertyName": "firstname", "active": true}),
-    ] {
+    for body in subscriptions {
         admin(
             addr,
             admin_token,
-            Call::post(path("subscriptions"), json(body)),
+            Call::post(path("subscriptions"), json(body.clone())),
         )
         .await;
     }
+}
+
+pub async fn run(addr: SocketAddr, admin_token: &str, contacts: u64, rounds: usize) {
+    let seen = Arc::new(Seen::default());
+    let receiver_addr = receiver(Arc::clone(&seen));
+    let plain = portal(addr, admin_token, "without subscriptions").await;
+    let hooked = portal(addr, admin_token, "with subscriptions").await;
+    // The hooked portal is portal 3 of a fresh Spoke (1 is the default).
+    install_app(
+        addr,
+        admin_token,
+        3,
+        receiver_addr,
+        &[
+            serde_json::json!({"eventType": "contact.creation", "active": true}),
+            serde_json::json!({"eventType": "contact.propertyChange", "propertyName": "email", "active": true}),
+            serde_json::json!({"eventType": "contact.propertyChange", "propertyName": "firstname", "active": true}),
+        ],
+    )
+    .await;
 
     let per_round = contacts / rounds as u64;
     let (mut without, mut with, mut rates, mut p50s, mut p99s) =
