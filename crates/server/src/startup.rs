@@ -59,6 +59,7 @@ impl std::error::Error for StartupError {}
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
+        survive_file_size_limit();
         let chosen = chosen_hash(&config.bootstrap_token, "SPOKE_BOOTSTRAP_TOKEN")?;
         let chosen_admin = chosen_hash(&config.admin_token, "SPOKE_ADMIN_TOKEN")?;
         // Listen first: a port in use shows at once, before any database
@@ -256,6 +257,23 @@ async fn open_store(database: &Database) -> Result<Arc<dyn Store>, StartupError>
                 .await
                 .map_err(|e| StartupError(format!("PostgreSQL: {e}")))?;
             Ok(Arc::new(store))
+        }
+    }
+}
+
+/// A write past the file-size limit (`ulimit -f`) fails as a full disk
+/// does, with an error the request answers, instead of SIGXFSZ ending the
+/// process (PostgreSQL ignores the signal for the same reason). Once tokio
+/// handles a signal, its default action is gone for the process's life.
+fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        // SIGXFSZ: 25 on Linux and the BSDs.
+        const SIGXFSZ: i32 = 25;
+        if let Err(e) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(SIGXFSZ))
+        {
+            tracing::warn!("cannot handle SIGXFSZ: {e}");
         }
     }
 }

@@ -66,6 +66,10 @@ pub(crate) fn db(err: tokio_postgres::Error) -> Error {
             || *code == SqlState::CRASH_SHUTDOWN
             || *code == SqlState::CANNOT_CONNECT_NOW
             || *code == SqlState::TOO_MANY_CONNECTIONS
+            || *code == SqlState::DISK_FULL
+            || *code == SqlState::INSUFFICIENT_RESOURCES
+            || *code == SqlState::OUT_OF_MEMORY
+            || *code == SqlState::IO_ERROR
         {
             return Error::Unavailable(db.message().to_string());
         }

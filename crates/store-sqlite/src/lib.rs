@@ -277,7 +277,19 @@ impl SqliteStore {
 }
 
 /// Storage failures are internal errors: logged with the request's
-/// correlation id, shown to clients as a generic 500.
-pub(crate) fn internal(err: impl std::fmt::Display) -> Error {
+/// correlation id, shown to clients as a generic 500. A disk that is full
+/// or fails to write is `Unavailable` instead (a 503 the client may retry):
+/// the transaction rolled back whole, and writes succeed again once there
+/// is room.
+pub(crate) fn internal<E: std::fmt::Display + 'static>(err: E) -> Error {
+    let any: &dyn std::any::Any = &err;
+    if let Some(rusqlite::Error::SqliteFailure(e, _)) = any.downcast_ref::<rusqlite::Error>() {
+        if matches!(
+            e.code,
+            rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure
+        ) {
+            return Error::Unavailable(format!("the database cannot write: {err}"));
+        }
+    }
     Error::internal(err)
 }

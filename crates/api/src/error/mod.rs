@@ -186,7 +186,7 @@ impl ApiError {
                             "storage unavailable"
                         );
                         out.message =
-                            "The database is not reachable right now. Retry the request shortly."
+                            "The database cannot take this request right now (it is unreachable, or cannot write because its disk is full). Retry the request shortly."
                                 .into();
                     }
                     Error::Internal(detail) | Error::Retry(detail) => {
