@@ -98,7 +98,7 @@ async fn subscribe(base: &str, receiver: &Receiver) {
 
 /// Writes batches of 10 contacts until stopped; the ids every 201 answer
 /// named (committed, as the client knows).
-fn burst(base: String, seen: Arc<Mutex<BTreeSet<i64>>>) -> tokio::task::JoinHandle<()> {
+fn burst(base: String, tag: usize, seen: Arc<Mutex<BTreeSet<i64>>>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let client = Client::builder()
             .timeout(Duration::from_secs(5))
@@ -106,7 +106,7 @@ fn burst(base: String, seen: Arc<Mutex<BTreeSet<i64>>>) -> tokio::task::JoinHand
             .unwrap();
         for round in 0.. {
             let inputs: Vec<Value> = (0..10)
-                .map(|n| json!({"properties": {"email": format!("burst{round}-{n}-{}@example.com", base.len())}}))
+                .map(|n| json!({"properties": {"email": format!("burst{tag}-{round}-{n}@example.com")}}))
                 .collect();
             let response = client
                 .post(format!("{base}/crm/v3/objects/contacts/batch/create"))
@@ -156,33 +156,47 @@ async fn wait_until_delivered(receiver: &Receiver, expected: &BTreeSet<i64>, wit
     }
 }
 
-/// Kill -9 during a burst of writes with a live subscription, start again
-/// on the same database: every committed creation arrives.
+/// Twenty rounds of: start on the same database, a burst of writes with a
+/// live subscription while earlier rounds' deliveries are still going out,
+/// SIGKILL somewhere between 300 and 1,200 ms in. Then one last start:
+/// every committed creation arrives (the claims of killed processes lapse
+/// after 10 s and are sent again).
 async fn survives_sigkill(database: &[&str]) {
+    const ROUNDS: usize = 20;
     let receiver = Receiver::start().await;
     receiver.slow_down(Duration::from_millis(30));
-    let first = start(database);
-    subscribe(&first.base, &receiver).await;
     let seen = Arc::new(Mutex::new(BTreeSet::new()));
-    let writer = burst(first.base.clone(), Arc::clone(&seen));
-    // Let writes and deliveries be in full flow, then kill.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let mut first = first;
-    first.child.kill().unwrap(); // SIGKILL
-    first.child.wait().unwrap();
-    let _ = writer.await;
+    for round in 0..ROUNDS {
+        let mut node = start(database);
+        if round == 0 {
+            subscribe(&node.base, &receiver).await;
+        }
+        let writer = burst(node.base.clone(), round, Arc::clone(&seen));
+        let pause = 300 + (round * 271) % 900;
+        tokio::time::sleep(Duration::from_millis(pause as u64)).await;
+        node.child.kill().unwrap(); // SIGKILL
+        node.child.wait().unwrap();
+        let _ = writer.await;
+    }
     let committed = seen.lock().unwrap().clone();
     assert!(
-        committed.len() >= 20,
-        "the burst wrote {} contacts",
+        committed.len() >= ROUNDS * 10,
+        "the bursts wrote {} contacts",
         committed.len()
     );
+    let delivered_before_the_last_start = delivered_ids(&receiver).len();
+    assert!(
+        delivered_before_the_last_start < committed.len(),
+        "every event was out before the last kill: the kills proved nothing"
+    );
 
-    let second = start(database);
-    // Claims of the dead process lapse after 10 s; everything else goes at
-    // once.
-    wait_until_delivered(&receiver, &committed, Duration::from_secs(60)).await;
-    drop(second);
+    let last = start(database);
+    wait_until_delivered(&receiver, &committed, Duration::from_secs(90)).await;
+    eprintln!(
+        "{ROUNDS} SIGKILLs during delivery: {} committed creations, {delivered_before_the_last_start} delivered before the last start, all delivered after it",
+        committed.len()
+    );
+    drop(last);
 }
 
 #[tokio::test]
