@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drives HubSpot's official SDKs (Python and Node, pinned) against a freshly
-# started Spoke, one fresh Spoke per suite.
+# started Spoke, one fresh Spoke per suite; then Schemathesis with HubSpot's
+# own spec files (conformance/schemathesis/run.sh).
 #
 #   conformance/run.sh [path/to/spoke]
 #
@@ -103,6 +104,13 @@ SPOKE_URL=$SPOKE_URL "$venv/bin/pytest" -q -p no:cacheprovider "$here/python" \
 
 start_spoke node
 (cd "$here/node" && SPOKE_URL=$SPOKE_URL node --test)
+
+# Without rate limits (Schemathesis does not pace itself): HubSpot's spec
+# files for contacts, properties, lists and webhooks, through Schemathesis.
+if [ "$rate_limits" = off ]; then
+  start_spoke schemathesis
+  SPOKE_URL=$SPOKE_URL "$here/schemathesis/run.sh"
+fi
 
 # Once (SQLite, no rate limits): the README's snippets as written, then
 # both SDKs over HTTPS, trusting the CA of a self-signed Spoke.

@@ -334,3 +334,91 @@ pub fn conflict_profile(portal: PortalId, contact: &Contact) -> Value {
         "deletedChangedTimestamp": 0,
     })
 }
+
+/// v1 write bodies under random JSON: never a panic, and the values the
+/// domain gets name each property once, with the last value given for it.
+#[cfg(test)]
+mod parse_never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<f64>().prop_map(|f| serde_json::json!(f)),
+            any::<i64>().prop_map(|n| serde_json::json!(n)),
+            "[a-z]{0,6}".prop_map(Value::String),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("properties".to_string()),
+                        Just("property".to_string()),
+                        Just("name".to_string()),
+                        Just("value".to_string()),
+                        "[a-z]{1,5}",
+                    ],
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn check(body: Value) {
+        let Ok(body) = serde_json::from_value::<PropertiesBody>(body) else {
+            return;
+        };
+        let last: BTreeMap<String, Value> = body
+            .properties
+            .iter()
+            .map(|p| (p.property.clone(), p.value.clone()))
+            .collect();
+        let values = input_values(body.properties);
+        assert_eq!(values.len(), last.len());
+        for (name, value) in &values {
+            let given = &last[name];
+            let expected = match given {
+                Value::Null => InputValue::Null,
+                Value::String(s) => InputValue::Text(s.clone()),
+                Value::Number(n) => InputValue::Number(n.to_string()),
+                Value::Bool(b) => InputValue::Bool(*b),
+                _ => InputValue::Structured,
+            };
+            assert_eq!(format!("{value:?}"), format!("{expected:?}"), "{name}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn v1_bodies_never_panic(body in json()) {
+            check(body);
+        }
+
+        #[test]
+        fn v1_property_lists_keep_the_last_value(
+            pairs in prop::collection::vec(("[a-c]{1,2}", json()), 0..8)
+        ) {
+            let properties: Vec<Value> = pairs
+                .into_iter()
+                .map(|(property, value)| serde_json::json!({"property": property, "value": value}))
+                .collect();
+            check(serde_json::json!({ "properties": properties }));
+        }
+    }
+
+    #[test]
+    fn the_kept_corpus_never_panics() {
+        let corpus: Vec<Value> =
+            serde_json::from_str(include_str!("../../../tests/corpus/v1-bodies.json")).unwrap();
+        assert!(corpus.len() >= 10);
+        for body in corpus {
+            check(body);
+        }
+    }
+}
