@@ -32,7 +32,10 @@ pub fn install() -> Option<PrometheusHandle> {
                 .ok()?
                 .install_recorder();
             match recorder {
-                Ok(handle) => Some(handle),
+                Ok(handle) => {
+                    drain_histograms(handle.clone());
+                    Some(handle)
+                }
                 Err(err) => {
                     tracing::warn!(%err, "cannot install the metrics recorder; /metrics is empty");
                     None
@@ -40,6 +43,22 @@ pub fn install() -> Option<PrometheusHandle> {
             }
         })
         .clone()
+}
+
+/// The exporter keeps each histogram sample until it is folded into the
+/// buckets, which happens at a scrape or an upkeep: without either, memory
+/// grows with every request (the soak found it). A thread of its own folds
+/// them every few seconds, whether anyone scrapes or not.
+fn drain_histograms(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            handle.run_upkeep();
+        });
+    if let Err(err) = spawned {
+        tracing::warn!(%err, "cannot start the metrics upkeep thread");
+    }
 }
 
 pub fn routes() -> Router<AppState> {
