@@ -87,6 +87,23 @@ async fn found(client: &Client, base: &str, emails: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Sends the batch of `tag` to batch/create: its emails, the status and body.
+async fn create_batch(
+    client: &Client,
+    contacts: &str,
+    tag: &str,
+) -> (Vec<String>, StatusCode, Value) {
+    let (emails, body) = batch(tag);
+    let (status, answer) = send(
+        client,
+        reqwest::Method::POST,
+        format!("{contacts}/batch/create"),
+        body,
+    )
+    .await;
+    (emails, status, answer)
+}
+
 fn assert_hubspot_5xx(what: &str, status: StatusCode, body: &Value) {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{what}: {body}");
     assert_eq!(body["status"], "error", "{what}: {body}");
@@ -115,28 +132,15 @@ async fn a_full_disk_fails_writes_whole_serves_reads_and_recovers() {
     let contacts = format!("{base}/crm/v3/objects/contacts");
     let post = reqwest::Method::POST;
 
-    let (before, body) = batch("before");
-    let (status, created) = send(
-        &client,
-        post.clone(),
-        format!("{contacts}/batch/create"),
-        body,
-    )
-    .await;
+    let (before, status, created) = create_batch(&client, &contacts, "before").await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let first_id = created["results"][0]["id"].as_str().unwrap().to_string();
 
     limit_file_size(&app, Some(1));
     let mut refused = Vec::new();
     for round in 0..3 {
-        let (emails, body) = batch(&format!("during{round}"));
-        let (status, answer) = send(
-            &client,
-            post.clone(),
-            format!("{contacts}/batch/create"),
-            body,
-        )
-        .await;
+        let (emails, status, answer) =
+            create_batch(&client, &contacts, &format!("during{round}")).await;
         assert_hubspot_5xx("batch/create", status, &answer);
         refused.extend(emails);
 
@@ -186,14 +190,7 @@ async fn a_full_disk_fails_writes_whole_serves_reads_and_recovers() {
 
     // Room again: the same server writes, without a restart.
     limit_file_size(&app, getrlimit(Resource::Fsize).current);
-    let (after, body) = batch("after");
-    let (status, answer) = send(
-        &client,
-        post.clone(),
-        format!("{contacts}/batch/create"),
-        body,
-    )
-    .await;
+    let (after, status, answer) = create_batch(&client, &contacts, "after").await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     let (status, answer) = send(
         &client,
