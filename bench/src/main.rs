@@ -184,6 +184,13 @@ enum Command {
         /// to the last.
         #[arg(long)]
         max_rss_growth_mib: Option<f64>,
+        /// Balance creations with GDPR deletions, so the data set keeps
+        /// its size.
+        #[arg(long)]
+        steady: bool,
+        /// Seconds of full-speed reads before the measured windows.
+        #[arg(long, default_value_t = 0)]
+        warmup: u64,
     },
     /// Seed contacts, then GET-by-id versus GET /health, interleaved.
     GetById {
@@ -302,6 +309,8 @@ fn main() {
             window,
             seed,
             max_rss_growth_mib,
+            steady,
+            warmup,
         } => runtime.block_on(soak::run(
             &target,
             soak::Options {
@@ -312,6 +321,8 @@ fn main() {
                 seed,
                 admin_token,
                 max_rss_growth_mib,
+                steady,
+                warmup,
             },
         )),
         Command::ScanReference { db } => {

@@ -11,6 +11,7 @@ use crate::load::{self, median, Call, Connection, Stop};
 use crate::memory::rss_bytes;
 use crate::webhooks::{self, Seen};
 use crate::Target;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,6 +28,13 @@ pub struct Options {
     /// Fail when the resident memory grew by more than this from the end of
     /// the first window to the end of the run.
     pub max_rss_growth_mib: Option<f64>,
+    /// Balance creations with GDPR deletions of contacts the soak created
+    /// (each at least a minute old, so its events went out first): the
+    /// data set stays the same size, and RSS growth is the server's own.
+    pub steady: bool,
+    /// Seconds of reads at full speed before the measured windows, so the
+    /// caches (SQLite's page caches, PostgreSQL's buffers) are warm.
+    pub warmup: u64,
 }
 
 /// One window's measurements.
@@ -47,6 +55,10 @@ struct Shared {
     created: AtomicU64,
     /// Contacts updated (each gives one firstname change).
     updated: AtomicU64,
+    /// Contacts deleted (steady mode).
+    deleted: AtomicU64,
+    /// Contacts the soak created, oldest first, with when (steady mode).
+    mine: Mutex<VecDeque<(Instant, String)>>,
 }
 
 impl Shared {
@@ -70,11 +82,13 @@ impl Shared {
 }
 
 /// The mix, by sequence number: 40% GET by id, 15% create, 15% update,
-/// 15% search, 15% list page.
-fn mixed_call(seq: u64, seed: u64) -> (Call, u16, Op) {
+/// 15% search, 15% list page. Steady, the creations' share is half
+/// creations and half deletions.
+fn mixed_call(seq: u64, seed: u64, steady: bool) -> (Call, u16, Op) {
     let mut rng = data::Rng::new(seq + 11);
     let id = 1 + rng.below(seed);
     match seq % 20 {
+        8..=10 if steady && (seq / 20) % 2 == 1 => (Call::get(String::new()), 204, Op::Delete),
         0..=7 => (
             Call::get(format!(
                 "/crm/v3/objects/contacts/{id}?properties=email,firstname,lastname"
@@ -127,11 +141,44 @@ fn mixed_call(seq: u64, seed: u64) -> (Call, u16, Op) {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Op {
     Read,
     Create,
     Update,
+    /// A GDPR deletion of a contact the soak created a minute or more ago.
+    Delete,
+}
+
+/// The GDPR deletion of the oldest contact the soak created, once it is a
+/// minute old; a GET by id of a seeded contact while none is.
+fn deletion(shared: &Shared, seq: u64, seed: u64) -> (Call, u16, Op) {
+    let mut mine = shared.mine.lock().unwrap();
+    match mine.front() {
+        Some((at, _)) if at.elapsed() >= Duration::from_secs(60) => {
+            let (_, id) = mine.pop_front().expect("front");
+            let body = serde_json::json!({"objectId": id});
+            (
+                Call::post("/crm/v3/objects/contacts/gdpr-delete", webhooks::json(body)),
+                204,
+                Op::Delete,
+            )
+        }
+        _ => {
+            let id = 1 + data::Rng::new(seq + 11).below(seed);
+            (
+                Call::get(format!("/crm/v3/objects/contacts/{id}")),
+                200,
+                Op::Read,
+            )
+        }
+    }
+}
+
+/// The id in a creation's answer.
+fn created_id(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value.get("id")?.as_str().map(str::to_owned)
 }
 
 /// Sends calls at `per_second` on one connection until `until`.
@@ -143,6 +190,7 @@ async fn worker(
     per_second: f64,
     until: Instant,
     health: bool,
+    steady: bool,
 ) {
     let auth = format!("Bearer {}", target.token);
     let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / per_second));
@@ -157,7 +205,11 @@ async fn worker(
         let (call, expect, op) = if health {
             (Call::get("/health"), 200, Op::Read)
         } else {
-            mixed_call(sequence.fetch_add(1, Ordering::Relaxed), seed)
+            let seq = sequence.fetch_add(1, Ordering::Relaxed);
+            match mixed_call(seq, seed, steady) {
+                (_, _, Op::Delete) => deletion(&shared, seq, seed),
+                call => call,
+            }
         };
         call.encode(&auth, &mut request);
         let sent = Instant::now();
@@ -170,12 +222,24 @@ async fn worker(
         };
         let latency = sent.elapsed();
         let failure = match answer {
-            Ok((status, _)) if status == expect => {
+            Ok((status, body)) if status == expect => {
                 match op {
-                    Op::Create => shared.created.fetch_add(1, Ordering::Relaxed),
-                    Op::Update => shared.updated.fetch_add(1, Ordering::Relaxed),
-                    Op::Read => 0,
-                };
+                    Op::Create => {
+                        shared.created.fetch_add(1, Ordering::Relaxed);
+                        if steady {
+                            if let Some(id) = created_id(&body) {
+                                shared.mine.lock().unwrap().push_back((Instant::now(), id));
+                            }
+                        }
+                    }
+                    Op::Update => {
+                        shared.updated.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Op::Delete => {
+                        shared.deleted.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Op::Read => {}
+                }
                 None
             }
             Ok((status, body)) => Some(format!(
@@ -250,11 +314,49 @@ pub async fn run(target: &Target, options: Options) {
     let delivered = || seen.distinct.lock().unwrap().len() as u64;
     let shared = Arc::new(Shared::default());
     wait_delivered(&delivered, expected(&shared), Duration::from_secs(300)).await;
+    if options.warmup > 0 {
+        let before = mib(target.server_pid.and_then(rss_bytes));
+        let seed = seeded.max(1);
+        let warm = load::run(
+            target.addr,
+            &target.token,
+            options.connections,
+            Stop::After(Duration::from_secs(options.warmup)),
+            200,
+            move |seq| match seq % 4 {
+                3 => Call::post(
+                    "/crm/v3/objects/contacts/search",
+                    webhooks::json(serde_json::json!({
+                        "filterGroups": [{"filters": [{"propertyName": "lastname", "operator": "EQ",
+                            "value": data::LAST_NAMES[(seq / 4) as usize % data::LAST_NAMES.len()]}]}],
+                        "limit": 10,
+                    })),
+                ),
+                _ => Call::get(format!(
+                    "/crm/v3/objects/contacts/{}?properties=email,firstname,lastname",
+                    1 + data::Rng::new(seq).below(seed)
+                )),
+            },
+        )
+        .await;
+        assert_eq!(warm.errors, 0, "warm-up reads failed");
+        println!(
+            "warm-up: {} reads at full speed in {} s; RSS {before:.1} MiB before, {:.1} MiB after",
+            warm.requests,
+            options.warmup,
+            mib(target.server_pid.and_then(rss_bytes))
+        );
+    }
     println!(
-        "soak: {} s at {} mixed calls/s on {} connections (40% GET by id, 15% create, 15% update, 15% search, 15% list page) and GET /health at {} /s, over {seeded} seeded contacts; webhooks for creations and firstname changes to a receiver in this process",
+        "soak: {} s at {} mixed calls/s on {} connections (40% GET by id, {}, 15% update, 15% search, 15% list page) and GET /health at {} /s, over {seeded} seeded contacts; webhooks for creations and firstname changes to a receiver in this process",
         options.seconds,
         options.rate,
         options.connections,
+        if options.steady {
+            "7.5% create, 7.5% GDPR delete of a contact created a minute before"
+        } else {
+            "15% create"
+        },
         options.rate / 4.0
     );
     println!(
@@ -275,6 +377,7 @@ pub async fn run(target: &Target, options: Options) {
             options.rate / options.connections as f64,
             until,
             false,
+            options.steady,
         )));
     }
     workers.push(tokio::spawn(worker(
@@ -285,6 +388,7 @@ pub async fn run(target: &Target, options: Options) {
         options.rate / 4.0,
         until,
         true,
+        false,
     )));
 
     let mut rows = Vec::new();
@@ -339,10 +443,11 @@ pub async fn run(target: &Target, options: Options) {
         options.window
     );
     println!(
-        "  calls                 {} mixed ({} creates, {} updates), errors {errors}",
+        "  calls                 {} mixed ({} creates, {} updates, {} deletes), errors {errors}",
         sequence.load(Ordering::Relaxed),
         shared.created.load(Ordering::Relaxed),
-        shared.updated.load(Ordering::Relaxed)
+        shared.updated.load(Ordering::Relaxed),
+        shared.deleted.load(Ordering::Relaxed)
     );
     println!(
         "  resident memory       {rss_first:.1} MiB after the first window, {rss_last:.1} MiB at the end (max {rss_max:.1}): {:+.1} MiB",
