@@ -59,6 +59,8 @@ struct Shared {
     deleted: AtomicU64,
     /// Contacts the soak created, oldest first, with when (steady mode).
     mine: Mutex<VecDeque<(Instant, String)>>,
+    /// Whether creations are balanced by deletions (`Options::steady`).
+    steady: bool,
 }
 
 impl Shared {
@@ -190,8 +192,8 @@ async fn worker(
     per_second: f64,
     until: Instant,
     health: bool,
-    steady: bool,
 ) {
+    let steady = shared.steady;
     let auth = format!("Bearer {}", target.token);
     let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / per_second));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -312,7 +314,10 @@ pub async fn run(target: &Target, options: Options) {
             + shared.updated.load(Ordering::Relaxed)
     };
     let delivered = || seen.distinct.lock().unwrap().len() as u64;
-    let shared = Arc::new(Shared::default());
+    let shared = Arc::new(Shared {
+        steady: options.steady,
+        ..Shared::default()
+    });
     wait_delivered(&delivered, expected(&shared), Duration::from_secs(300)).await;
     if options.warmup > 0 {
         let before = mib(target.server_pid.and_then(rss_bytes));
@@ -377,7 +382,6 @@ pub async fn run(target: &Target, options: Options) {
             options.rate / options.connections as f64,
             until,
             false,
-            options.steady,
         )));
     }
     workers.push(tokio::spawn(worker(
@@ -388,7 +392,6 @@ pub async fn run(target: &Target, options: Options) {
         options.rate / 4.0,
         until,
         true,
-        false,
     )));
 
     let mut rows = Vec::new();
