@@ -6,6 +6,7 @@
 
 mod account;
 mod admin;
+pub mod admin_ui;
 mod batch_response;
 mod contacts;
 pub mod error;
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes())
         .merge(pipeline::portal_api(portal_apis, &state))
         .merge(admin::routes(&state))
+        .merge(admin_ui::routes(&state))
         .merge(oauth::routes())
         .merge(webhooks::routes())
         .merge(exports::download_routes())

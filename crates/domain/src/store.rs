@@ -292,6 +292,9 @@ pub trait AccessStore: Send + Sync {
     /// Stores a signed-in browser's session.
     async fn add_session(&self, session_hash: [u8; 32], expires_at: Timestamp) -> Result<()>;
 
+    /// Deletes a session (signing out); unknown sessions are ignored.
+    async fn end_session(&self, session_hash: [u8; 32]) -> Result<()>;
+
     /// Whether the session exists and has not expired at `now`.
     async fn session_valid(&self, session_hash: [u8; 32], now: Timestamp) -> Result<bool>;
 

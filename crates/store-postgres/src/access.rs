@@ -414,6 +414,18 @@ impl AccessStore for PostgresStore {
         tx.commit().await.map_err(db)
     }
 
+    async fn end_session(&self, session_hash: [u8; 32]) -> Result<()> {
+        let client = client(self.pool()).await?;
+        client
+            .execute(
+                "DELETE FROM admin_sessions WHERE session_hash = $1",
+                &[&&session_hash[..]],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     async fn session_valid(&self, session_hash: [u8; 32], now: Timestamp) -> Result<bool> {
         let client = client(self.pool()).await?;
         let row = client

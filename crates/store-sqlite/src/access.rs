@@ -449,6 +449,19 @@ impl AccessStore for SqliteStore {
             .await
     }
 
+    async fn end_session(&self, session_hash: [u8; 32]) -> Result<()> {
+        self.connections()
+            .write(move |tx| {
+                tx.execute(
+                    "DELETE FROM admin_sessions WHERE session_hash = ?1",
+                    [&session_hash[..]],
+                )
+                .map(drop)
+                .map_err(internal)
+            })
+            .await
+    }
+
     async fn session_valid(&self, session_hash: [u8; 32], now: Timestamp) -> Result<bool> {
         self.connections().read(|conn| {
             conn.prepare_cached(

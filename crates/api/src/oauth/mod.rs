@@ -3,9 +3,9 @@
 //! ([`spoke_domain::access::oauth`]); this is their HTTP face.
 
 mod consent;
-mod cookies;
+pub(crate) mod cookies;
 mod html;
-mod sign_in;
+pub(crate) mod sign_in;
 mod tokens;
 
 use crate::AppState;

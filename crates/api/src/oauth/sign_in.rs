@@ -1,5 +1,5 @@
 //! Signing a browser in with the admin token: the consent page asks for it
-//! (HubSpot's consent needs a signed-in user), and the admin page will.
+//! (HubSpot's consent needs a signed-in user), and so does the admin page.
 
 use super::cookies::{self, csrf_matches, csrf_token, set_csrf, set_session};
 use super::html::{escape, hidden, page};
@@ -64,7 +64,7 @@ pub fn form(
 }
 
 pub async fn show(headers: HeaderMap, query: QueryParams) -> Response {
-    let return_to = local(query.get("return_to")).unwrap_or(PATH);
+    let return_to = local(query.get("return_to")).unwrap_or(crate::admin_ui::ROOT);
     form(&headers, StatusCode::OK, return_to, None)
 }
 
@@ -73,7 +73,9 @@ pub async fn submit(State(state): State<AppState>, request: Request) -> Result<R
     let form = QueryParams::parse(Some(&String::from_utf8_lossy(
         &body_bytes(request, &()).await?,
     )));
-    let return_to = local(form.get("return_to")).unwrap_or(PATH).to_string();
+    let return_to = local(form.get("return_to"))
+        .unwrap_or(crate::admin_ui::ROOT)
+        .to_string();
     if !csrf_matches(&headers, form.get("csrf")) {
         return Ok(self::form(
             &headers,

@@ -784,6 +784,14 @@ impl Access {
         Ok(Some(session))
     }
 
+    /// Ends a browser's session: its cookie stops working, even if copied.
+    pub async fn sign_out(&self, session: &str) -> Result<()> {
+        if session.is_empty() || session.len() > oauth::MAX_SECRET_LEN {
+            return Ok(());
+        }
+        self.store.end_session(secrets::digest(session)).await
+    }
+
     pub async fn session_valid(&self, session: &str, now: Timestamp) -> Result<bool> {
         if session.is_empty() || session.len() > oauth::MAX_SECRET_LEN {
             return Ok(false);

@@ -7,6 +7,7 @@ mod access_limits;
 mod access_oauth;
 mod access_scopes;
 mod account;
+mod admin_ui;
 mod auth;
 mod contacts_archive;
 mod contacts_batch;
