@@ -613,7 +613,7 @@ async fn contact_page(
                         tr {
                             td { (d.id) }
                             td { @for e in d.events.iter().filter(|e| e.object_id == object_id) { (e.subscription_type) @if let Some(p) = &e.property_name { " (" (p) ")" } br; } }
-                            td { (format!("{:?}", d.status).to_lowercase()) }
+                            td { (d.status.as_str()) }
                             td { (d.attempts.len()) }
                             td { (when(d.created_at)) }
                         }

@@ -62,6 +62,7 @@ impl Ctx {
                                 @if let Some(p) = portal {
                                     li { a href={ "/_spoke/ui/portals/" (p) } { "Portal " (p) } }
                                     li { a href={ "/_spoke/ui/portals/" (p) "/contacts" } { "Contacts" } }
+                                    li { a href={ "/_spoke/ui/portals/" (p) "/deliveries" } { "Webhook deliveries" } }
                                     li { a href={ "/_spoke/ui/explorer?portal=" (p) } { "API explorer" } }
                                 } @else {
                                     li { a href="/_spoke/ui/explorer" { "API explorer" } }

@@ -7,6 +7,7 @@
 
 mod assets;
 mod contacts;
+mod deliveries;
 mod explorer;
 mod forms;
 mod layout;
@@ -69,6 +70,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/_spoke/ui/portals/{portal_id}/contacts/{contact_id}/gdpr-delete",
             post(contacts::gdpr_delete),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/deliveries",
+            get(deliveries::log),
+        )
+        .route(
+            "/_spoke/ui/deliveries/{delivery_id}/replay",
+            post(deliveries::replay),
         )
         .route("/_spoke/ui/explorer", get(explorer::show))
         .route(
