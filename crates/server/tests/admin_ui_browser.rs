@@ -60,14 +60,18 @@ async fn start_driver(chromedriver: &Path) -> Driver {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let url = format!("http://127.0.0.1:{port}");
+    // Stopped on drop, even when it never answers.
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
     for _ in 0..100 {
-        if reqwest::get(format!("{url}/status")).await.is_ok() {
-            return Driver { child, url };
+        if reqwest::get(format!("{}/status", driver.url)).await.is_ok() {
+            return driver;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("chromedriver did not answer on {url}");
+    panic!("chromedriver did not answer on {}", driver.url);
 }
 
 async fn browser(driver: &Driver, chromium: &Path) -> Client {
