@@ -2,6 +2,7 @@
 //! in the same run (the server's own /health, raw SQLite), because the
 //! machine is shared and noisy; medians over several interleaved rounds.
 
+mod admin_ui;
 mod cpu;
 mod data;
 mod import;
@@ -192,6 +193,21 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         warmup: u64,
     },
+    /// The admin page on a big portal: the contacts table, a search and a
+    /// contact's page beside GET /health.
+    AdminUi {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        admin_token: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: u64,
+        #[arg(long, default_value_t = 7)]
+        rounds: usize,
+        /// Calls per kind per round.
+        #[arg(long, default_value_t = 20)]
+        calls: usize,
+    },
     /// Seed contacts, then GET-by-id versus GET /health, interleaved.
     GetById {
         #[command(flatten)]
@@ -324,6 +340,19 @@ fn main() {
                 steady,
                 warmup,
             },
+        )),
+        Command::AdminUi {
+            target,
+            admin_token,
+            contacts,
+            rounds,
+            calls,
+        } => runtime.block_on(admin_ui::run(
+            &target,
+            &admin_token,
+            contacts,
+            rounds,
+            calls,
         )),
         Command::ScanReference { db } => {
             raw_sqlite::scan(&db);
