@@ -11,12 +11,15 @@ use spoke_domain::ids::PortalId;
 /// What every page of one request shares: the form token.
 pub struct Ctx {
     pub csrf: String,
+    /// Seconds after which the page reloads itself (a live view).
+    pub refresh: Option<u32>,
 }
 
 impl Ctx {
     pub fn new(headers: &HeaderMap) -> Ctx {
         Ctx {
             csrf: csrf_token(headers),
+            refresh: None,
         }
     }
 
@@ -51,6 +54,9 @@ impl Ctx {
                     meta name="viewport" content="width=device-width,initial-scale=1";
                     title { (title) " · Spoke admin" }
                     link rel="stylesheet" href="/_spoke/ui/assets/admin.css";
+                    @if let Some(seconds) = self.refresh {
+                        meta http-equiv="refresh" content=(seconds);
+                    }
                 }
                 body {
                     a class="skip" href="#main" { "Skip to content" }
@@ -62,7 +68,10 @@ impl Ctx {
                                 @if let Some(p) = portal {
                                     li { a href={ "/_spoke/ui/portals/" (p) } { "Portal " (p) } }
                                     li { a href={ "/_spoke/ui/portals/" (p) "/contacts" } { "Contacts" } }
+                                    li { a href={ "/_spoke/ui/portals/" (p) "/properties" } { "Properties" } }
+                                    li { a href={ "/_spoke/ui/portals/" (p) "/lists" } { "Lists" } }
                                     li { a href={ "/_spoke/ui/portals/" (p) "/deliveries" } { "Webhook deliveries" } }
+                                    li { a href={ "/_spoke/ui/portals/" (p) "/requests" } { "Requests" } }
                                     li { a href={ "/_spoke/ui/explorer?portal=" (p) } { "API explorer" } }
                                 } @else {
                                     li { a href="/_spoke/ui/explorer" { "API explorer" } }

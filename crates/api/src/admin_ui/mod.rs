@@ -11,7 +11,10 @@ mod deliveries;
 mod explorer;
 mod forms;
 mod layout;
+mod lists;
 mod portals;
+mod properties;
+mod requests;
 
 use crate::error::ApiError;
 use crate::oauth::cookies::{self, SESSION};
@@ -78,6 +81,54 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/_spoke/ui/deliveries/{delivery_id}/replay",
             post(deliveries::replay),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/properties",
+            get(properties::list).post(properties::create),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/properties/groups",
+            post(properties::create_group),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/properties/groups/{name}/archive",
+            post(properties::archive_group),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/properties/{name}",
+            get(properties::show).post(properties::edit),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/properties/{name}/archive",
+            post(properties::archive),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/lists",
+            get(lists::index).post(lists::create),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/lists/{list_id}",
+            get(lists::show),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/lists/{list_id}/members",
+            post(lists::members),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/requests",
+            get(requests::journal),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/requests/limits",
+            post(requests::set_limits),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/requests/faults",
+            post(requests::set_faults),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/requests/faults/clear",
+            post(requests::clear_faults),
         )
         .route("/_spoke/ui/explorer", get(explorer::show))
         .route(

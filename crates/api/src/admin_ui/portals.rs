@@ -37,6 +37,13 @@ fn done(code: Option<&str>) -> Option<&'static str> {
         "restored-contact" => "The contact was restored.",
         "gdpr-deleted" => "The contact was permanently deleted (GDPR).",
         "saved" => "Saved.",
+        "archived-group" => "The group was archived.",
+        "archived-property" => "The property was archived.",
+        "list-created" => "The list was created.",
+        "members-changed" => "The list's members were updated.",
+        "faults-set" => "Faults saved.",
+        "faults-cleared" => "Faults cleared.",
+        "limits-set" => "Rate limits saved.",
         _ => return None,
     })
 }

@@ -637,3 +637,290 @@ async fn the_explorer_makes_a_working_token_for_a_portal() {
         .await;
     assert_eq!(call.status, StatusCode::OK, "{}", call.text);
 }
+
+#[tokio::test]
+async fn properties_are_created_edited_and_archived_with_the_api_rules() {
+    let app = spawn().await;
+    let browser = sign_in(&app).await;
+    let base = "/_spoke/ui/portals/1/properties";
+    let page = browser.get(&app, base).await;
+    assert_html(&page, StatusCode::OK, "<code>email</code>");
+
+    let created = browser
+        .post(
+            &app,
+            base,
+            &[
+                ("label", "Favourite <colour>"),
+                ("name", "favourite_colour"),
+                ("kind", "enumeration:select"),
+                ("group", "contactinformation"),
+                ("options", "red | Red\nblue\n"),
+            ],
+        )
+        .await;
+    assert_redirect(&created, &format!("{base}/favourite_colour?done=saved"));
+    let def = app
+        .get("/crm/v3/properties/contacts/favourite_colour")
+        .await
+        .json();
+    assert_eq!(def["type"], "enumeration");
+    assert_eq!(def["fieldType"], "select");
+    assert_eq!(def["label"], "Favourite <colour>");
+    assert_eq!(def["options"][0]["value"], "red");
+    assert_eq!(def["options"][0]["label"], "Red");
+    assert_eq!(def["options"][1]["value"], "blue");
+    let shown = browser.get(&app, &format!("{base}/favourite_colour")).await;
+    assert_html(&shown, StatusCode::OK, "Favourite &lt;colour&gt;");
+
+    // The same name again: the API's 409, in its words.
+    let again = browser
+        .post(
+            &app,
+            base,
+            &[
+                ("label", "Again"),
+                ("name", "favourite_colour"),
+                ("kind", "string:text"),
+                ("group", "contactinformation"),
+            ],
+        )
+        .await;
+    let api = app
+        .post(
+            "/crm/v3/properties/contacts",
+            json!({"label": "Again", "name": "favourite_colour", "type": "string", "fieldType": "text", "groupName": "contactinformation"}),
+        )
+        .await;
+    assert_eq!(again.status, api.status);
+    assert!(again.text.contains("id=\"form-error\""), "{}", again.text);
+    let message = api.json()["message"]
+        .as_str()
+        .unwrap()
+        .replace('"', "&quot;");
+    assert!(
+        again.text.contains(&message),
+        "{message} not in {}",
+        again.text
+    );
+
+    // Edit the options: a value a contact holds can be kept.
+    let edited = browser
+        .post(
+            &app,
+            &format!("{base}/favourite_colour"),
+            &[
+                ("label", "Colour"),
+                ("options", "red | Red\nblue | Blue\ngreen | Green"),
+            ],
+        )
+        .await;
+    assert_redirect(&edited, &format!("{base}/favourite_colour?done=saved"));
+    let def = app
+        .get("/crm/v3/properties/contacts/favourite_colour")
+        .await
+        .json();
+    assert_eq!(def["label"], "Colour");
+    assert_eq!(def["options"].as_array().unwrap().len(), 3);
+
+    // A HubSpot property cannot be archived; a custom one can, once confirmed.
+    assert!(!browser
+        .get(&app, &format!("{base}/email"))
+        .await
+        .text
+        .contains("Archive property"));
+    let unconfirmed = browser
+        .post(&app, &format!("{base}/favourite_colour/archive"), &[])
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
+    let archived = browser
+        .post(
+            &app,
+            &format!("{base}/favourite_colour/archive"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_redirect(&archived, &format!("{base}?done=archived-property"));
+    assert_eq!(
+        app.get("/crm/v3/properties/contacts/favourite_colour")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Groups: created, then archived while empty.
+    let group = browser
+        .post(
+            &app,
+            &format!("{base}/groups"),
+            &[("label", "Ops"), ("name", "ops_group")],
+        )
+        .await;
+    assert_redirect(&group, &format!("{base}?done=saved"));
+    assert_eq!(
+        app.get("/crm/v3/properties/contacts/groups/ops_group")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let gone = browser
+        .post(&app, &format!("{base}/groups/ops_group/archive"), &[])
+        .await;
+    assert_redirect(&gone, &format!("{base}?done=archived-group"));
+}
+
+#[tokio::test]
+async fn lists_show_sizes_members_and_readable_filters() {
+    let app = spawn().await;
+    let a = app
+        .create(json!({"email": "a@example.com", "firstname": "Ann"}))
+        .await;
+    let b = app
+        .create(json!({"email": "b@example.com", "firstname": "Bob"}))
+        .await;
+    let browser = sign_in(&app).await;
+    let base = "/_spoke/ui/portals/1/lists";
+    let made = browser.post(&app, base, &[("name", "VIPs")]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text);
+    let location = made.header("location").unwrap().to_string();
+    let list_path = location.split('?').next().unwrap().to_string();
+    let list_id = list_path.rsplit('/').next().unwrap().to_string();
+
+    let added = browser
+        .post(
+            &app,
+            &format!("{list_path}/members"),
+            &[("add", &format!("{a}, {b} 999999"))],
+        )
+        .await;
+    assert_redirect(&added, &format!("{list_path}?added=2&removed=0&missing=1"));
+    let page = browser.get(&app, added.header("location").unwrap()).await;
+    assert_html(&page, StatusCode::OK, "Added 2, removed 0, not found 1.");
+    assert!(page.text.contains("a@example.com") && page.text.contains("b@example.com"));
+    let members = app
+        .get(&format!("/crm/v3/lists/{list_id}/memberships"))
+        .await
+        .json();
+    assert_eq!(members["results"].as_array().unwrap().len(), 2);
+
+    let removed = browser
+        .post(&app, &format!("{list_path}/members"), &[("remove", &a)])
+        .await;
+    assert_redirect(
+        &removed,
+        &format!("{list_path}?added=0&removed=1&missing=0"),
+    );
+    let index = browser.get(&app, base).await;
+    assert_html(&index, StatusCode::OK, "VIPs");
+    assert!(index.text.contains("<td>1</td>"), "size 1: {}", index.text);
+
+    // A dynamic list's filters, in words.
+    let dynamic = app
+        .post(
+            "/crm/v3/lists",
+            json!({"name": "Bobs", "objectTypeId": "0-1", "processingType": "DYNAMIC",
+                   "filterBranch": {"filterBranchType": "OR", "filters": [], "filterBranches": [
+                       {"filterBranchType": "AND", "filters": [
+                           {"filterType": "PROPERTY", "property": "firstname",
+                            "operation": {"operationType": "MULTISTRING", "operator": "IS_EQUAL_TO", "values": ["Bob"]}}],
+                        "filterBranches": []}]}}),
+        )
+        .await;
+    assert_eq!(dynamic.status, StatusCode::OK, "{}", dynamic.text);
+    let id = dynamic.json()["list"]["listId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let shown = browser.get(&app, &format!("{base}/{id}")).await;
+    assert_html(&shown, StatusCode::OK, "firstname is equal to “Bob”");
+    assert!(
+        shown.text.contains("<strong>any of</strong>"),
+        "{}",
+        shown.text
+    );
+    assert!(
+        !shown.text.contains("Add members"),
+        "no manual members on a dynamic list"
+    );
+}
+
+#[tokio::test]
+async fn the_journal_limits_and_faults_of_a_portal() {
+    let app = spawn().await;
+    app.create(json!({"email": "journal@example.com"})).await;
+    let browser = sign_in(&app).await;
+    let base = "/_spoke/ui/portals/1/requests";
+    let page = browser.get(&app, base).await;
+    assert_html(&page, StatusCode::OK, "POST /crm/v3/objects/contacts");
+    assert!(!page.text.contains("http-equiv=\"refresh\""));
+    let live = browser.get(&app, &format!("{base}?live=1")).await;
+    assert!(
+        live.text
+            .contains("<meta http-equiv=\"refresh\" content=\"3\">"),
+        "{}",
+        live.text
+    );
+
+    // Custom rate limits, as the admin API shows them.
+    let limits = browser
+        .post(
+            &app,
+            &format!("{base}/limits"),
+            &[
+                ("mode", "custom"),
+                ("tenSecondly", "50"),
+                ("daily", "1000"),
+                ("searchPerSecond", ""),
+            ],
+        )
+        .await;
+    assert_redirect(&limits, &format!("{base}?done=limits-set#limits"));
+    let shown = app
+        .admin(Method::GET, "/_spoke/v1/portals/1/limits", None)
+        .await
+        .json();
+    assert_eq!(shown["mode"], "custom");
+    assert_eq!(shown["tenSecondly"], 50);
+    assert_eq!(shown["daily"], 1000);
+    let off = browser
+        .post(&app, &format!("{base}/limits"), &[("mode", "off")])
+        .await;
+    assert_redirect(&off, &format!("{base}?done=limits-set#limits"));
+
+    // Faults: bad JSON is refused in words; a rule then answers 503.
+    let bad = browser
+        .post(&app, &format!("{base}/faults"), &[("faults", "{not json")])
+        .await;
+    assert_html(&bad, StatusCode::BAD_REQUEST, "The faults are not JSON");
+    let wrong = browser
+        .post(
+            &app,
+            &format!("{base}/faults"),
+            &[("faults", r#"{"rulez": []}"#)],
+        )
+        .await;
+    assert_html(&wrong, StatusCode::BAD_REQUEST, "Unknown field rulez");
+    let set = browser
+        .post(
+            &app,
+            &format!("{base}/faults"),
+            &[("faults", r#"{"rules": [{"method": "GET", "path": "/crm/v3/objects/contacts", "status": 503, "count": 1}]}"#)],
+        )
+        .await;
+    assert_redirect(&set, &format!("{base}?done=faults-set#faults"));
+    assert_eq!(
+        app.get("/crm/v3/objects/contacts").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        app.get("/crm/v3/objects/contacts").await.status,
+        StatusCode::OK
+    );
+    let cleared = browser
+        .post(&app, &format!("{base}/faults/clear"), &[])
+        .await;
+    assert_redirect(&cleared, &format!("{base}?done=faults-cleared#faults"));
+    // The failed call is in the journal.
+    let journal = browser.get(&app, &format!("{base}?status=503")).await;
+    assert_html(&journal, StatusCode::OK, "GET /crm/v3/objects/contacts");
+}
