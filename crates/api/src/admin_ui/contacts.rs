@@ -627,6 +627,16 @@ async fn contact_page(
         } @else {
             (ctx.button(&format!("{path}/archive"), "Archive contact", "secondary"))
         }
+        @if !contact.archived() {
+            form method="post" action={ (path) "/merge" } {
+                (ctx.csrf_field())
+                label for="merge-id" { "Merge another contact into this one (its id)" }
+                input type="text" id="merge-id" name="merge_id" inputmode="numeric" required;
+                p class="muted" { "As HubSpot merges: this contact's values win where both have one; the other is merged away and its id now leads here." }
+                (confirm("confirm-merge", "Merge them"))
+                button type="submit" class="secondary" { "Merge" }
+            }
+        }
         form method="post" action={ (path) "/gdpr-delete" } {
             (ctx.csrf_field())
             p { "A GDPR delete removes the person for good: values, history and events; the email cannot be used again." }
@@ -788,6 +798,29 @@ pub async fn gdpr_delete(
     match state.crm.gdpr_delete(portal, &id, None).await {
         Ok(_) => Redirect::to(&format!(
             "/_spoke/ui/portals/{portal}/contacts?done=gdpr-deleted"
+        ))
+        .into_response(),
+        Err(err) => failure(err),
+    }
+}
+
+pub async fn merge(
+    State(state): State<AppState>,
+    Path((portal, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
+    let portal = match portal_id(&portal) {
+        Ok(p) => p,
+        Err(err) => return failure(err),
+    };
+    if !form.checked("confirm") {
+        return unconfirmed();
+    }
+    let other = form.text("merge_id").unwrap_or("");
+    match state.crm.merge_contacts(portal, &id, other).await {
+        Ok(merged) => Redirect::to(&format!(
+            "{}?done=merged",
+            contact_path(portal, merged.id)
         ))
         .into_response(),
         Err(err) => failure(err),

@@ -71,6 +71,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(contacts::restore),
         )
         .route(
+            "/_spoke/ui/portals/{portal_id}/contacts/{contact_id}/merge",
+            post(contacts::merge),
+        )
+        .route(
             "/_spoke/ui/portals/{portal_id}/contacts/{contact_id}/gdpr-delete",
             post(contacts::gdpr_delete),
         )

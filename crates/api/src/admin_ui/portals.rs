@@ -37,6 +37,7 @@ fn done(code: Option<&str>) -> Option<&'static str> {
         "restored-contact" => "The contact was restored.",
         "gdpr-deleted" => "The contact was permanently deleted (GDPR).",
         "saved" => "Saved.",
+        "merged" => "The contacts were merged.",
         "archived-group" => "The group was archived.",
         "archived-property" => "The property was archived.",
         "list-created" => "The list was created.",

@@ -924,3 +924,34 @@ async fn the_journal_limits_and_faults_of_a_portal() {
     let journal = browser.get(&app, &format!("{base}?status=503")).await;
     assert_html(&journal, StatusCode::OK, "GET /crm/v3/objects/contacts");
 }
+
+#[tokio::test]
+async fn two_contacts_are_merged_from_the_contact_page() {
+    let app = spawn().await;
+    let keep = app.create(json!({"email": "keep@example.com", "firstname": "Keep"})).await;
+    let other = app.create(json!({"email": "other@example.com", "lastname": "Other"})).await;
+    let browser = sign_in(&app).await;
+    let path = format!("/_spoke/ui/portals/1/contacts/{keep}");
+    let unconfirmed = browser
+        .post(&app, &format!("{path}/merge"), &[("merge_id", &other)])
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
+    let bad = browser
+        .post(&app, &format!("{path}/merge"), &[("merge_id", "nope"), ("confirm", "yes")])
+        .await;
+    assert_html(&bad, StatusCode::BAD_REQUEST, "is not a contact id");
+    let merged = browser
+        .post(&app, &format!("{path}/merge"), &[("merge_id", &other), ("confirm", "yes")])
+        .await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.text);
+    let location = merged.header("location").unwrap();
+    assert!(location.ends_with("?done=merged"), "{location}");
+    let result = app
+        .get(&format!("/crm/v3/objects/contacts/{other}?properties=email,firstname,lastname"))
+        .await
+        .json();
+    // The merged-away id leads to the merged contact, which has both.
+    assert_eq!(result["properties"]["firstname"], "Keep");
+    assert_eq!(result["properties"]["lastname"], "Other");
+    assert_html(&browser.get(&app, location).await, StatusCode::OK, "The contacts were merged.");
+}
