@@ -233,6 +233,18 @@ pub trait AccessStore: Send + Sync {
     /// such app.
     async fn delete_private_app(&self, portal: PortalId, app: AppId) -> Result<bool>;
 
+    /// A portal's private apps, by id.
+    async fn private_apps(&self, portal: PortalId) -> Result<Vec<PrivateApp>>;
+
+    /// The public apps installed in a portal: (app, scopes granted, when).
+    async fn installs(
+        &self,
+        portal: PortalId,
+    ) -> Result<Vec<(AppId, crate::access::Scopes, Timestamp)>>;
+
+    /// Every public app, by id.
+    async fn apps(&self) -> Result<Vec<App>>;
+
     /// Sets (or replaces) the portal's API key; `false` when there is no
     /// such portal.
     async fn set_api_key(&self, portal: PortalId, key_hash: [u8; 32]) -> Result<bool>;

@@ -164,6 +164,62 @@ impl AccessStore for PostgresStore {
         })
     }
 
+    async fn private_apps(&self, portal: PortalId) -> Result<Vec<PrivateApp>> {
+        let client = client(self.pool()).await?;
+        let rows = client
+            .query(
+                "SELECT app_id, name, scopes, created_at FROM private_apps
+                  WHERE portal_id = $1 ORDER BY app_id",
+                &[&portal.0],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| PrivateApp {
+                id: AppId(r.get(0)),
+                portal,
+                name: r.get(1),
+                scopes: Scopes::from_stored(r.get(2)),
+                created_at: Timestamp::from_stored(r.get(3)),
+            })
+            .collect())
+    }
+
+    async fn installs(&self, portal: PortalId) -> Result<Vec<(AppId, Scopes, Timestamp)>> {
+        let client = client(self.pool()).await?;
+        let rows = client
+            .query(
+                "SELECT app_id, scopes, installed_at FROM app_installs
+                  WHERE portal_id = $1 ORDER BY app_id",
+                &[&portal.0],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    AppId(r.get(0)),
+                    Scopes::from_stored(r.get(1)),
+                    Timestamp::from_stored(r.get(2)),
+                )
+            })
+            .collect())
+    }
+
+    async fn apps(&self) -> Result<Vec<App>> {
+        let client = client(self.pool()).await?;
+        let rows = client
+            .query(
+                &format!("SELECT {APP_COLUMNS} FROM apps ORDER BY app_id"),
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(app_row).collect())
+    }
+
     async fn app(&self, app: AppId) -> Result<Option<App>> {
         self.find_app("app_id = $1", &app.0).await
     }

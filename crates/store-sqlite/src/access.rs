@@ -185,6 +185,56 @@ impl AccessStore for SqliteStore {
             .await
     }
 
+    async fn private_apps(&self, portal: PortalId) -> Result<Vec<PrivateApp>> {
+        self.connections().read(|conn| {
+            conn.prepare_cached(
+                "SELECT app_id, name, scopes, created_at FROM private_apps
+                  WHERE portal_id = ?1 ORDER BY app_id",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([portal.0], |r| {
+                    Ok(PrivateApp {
+                        id: AppId(r.get(0)?),
+                        portal,
+                        name: r.get(1)?,
+                        scopes: Scopes::from_stored(&r.get::<_, String>(2)?),
+                        created_at: Timestamp::from_stored(r.get(3)?),
+                    })
+                })?
+                .collect()
+            })
+            .map_err(internal)
+        })
+    }
+
+    async fn installs(&self, portal: PortalId) -> Result<Vec<(AppId, Scopes, Timestamp)>> {
+        self.connections().read(|conn| {
+            conn.prepare_cached(
+                "SELECT app_id, scopes, installed_at FROM app_installs
+                  WHERE portal_id = ?1 ORDER BY app_id",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([portal.0], |r| {
+                    Ok((
+                        AppId(r.get(0)?),
+                        Scopes::from_stored(&r.get::<_, String>(1)?),
+                        Timestamp::from_stored(r.get(2)?),
+                    ))
+                })?
+                .collect()
+            })
+            .map_err(internal)
+        })
+    }
+
+    async fn apps(&self) -> Result<Vec<App>> {
+        self.connections().read(|conn| {
+            conn.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM apps ORDER BY app_id"))
+                .and_then(|mut stmt| stmt.query_map([], app_row)?.collect())
+                .map_err(internal)
+        })
+    }
+
     async fn app(&self, app: AppId) -> Result<Option<App>> {
         self.connections()
             .read(|conn| find_app(conn, "app_id = ?1", &app.0))

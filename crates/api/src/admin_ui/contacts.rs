@@ -818,11 +818,8 @@ pub async fn merge(
     }
     let other = form.text("merge_id").unwrap_or("");
     match state.crm.merge_contacts(portal, &id, other).await {
-        Ok(merged) => Redirect::to(&format!(
-            "{}?done=merged",
-            contact_path(portal, merged.id)
-        ))
-        .into_response(),
+        Ok(merged) => Redirect::to(&format!("{}?done=merged", contact_path(portal, merged.id)))
+            .into_response(),
         Err(err) => failure(err),
     }
 }

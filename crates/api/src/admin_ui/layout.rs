@@ -70,6 +70,7 @@ impl Ctx {
                                     li { a href={ "/_spoke/ui/portals/" (p) "/contacts" } { "Contacts" } }
                                     li { a href={ "/_spoke/ui/portals/" (p) "/properties" } { "Properties" } }
                                     li { a href={ "/_spoke/ui/portals/" (p) "/lists" } { "Lists" } }
+                                    li { a href={ "/_spoke/ui/portals/" (p) "/apps" } { "Apps" } }
                                     li { a href={ "/_spoke/ui/portals/" (p) "/deliveries" } { "Webhook deliveries" } }
                                     li { a href={ "/_spoke/ui/portals/" (p) "/requests" } { "Requests" } }
                                     li { a href={ "/_spoke/ui/explorer?portal=" (p) } { "API explorer" } }

@@ -5,6 +5,7 @@
 //! domain services as the API, so a value edited here passes the same
 //! validation and fails with the same HubSpot messages.
 
+mod apps;
 mod assets;
 mod contacts;
 mod deliveries;
@@ -133,6 +134,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/_spoke/ui/portals/{portal_id}/requests/faults/clear",
             post(requests::clear_faults),
+        )
+        .route("/_spoke/ui/portals/{portal_id}/apps", get(apps::index))
+        .route(
+            "/_spoke/ui/portals/{portal_id}/apps/private",
+            post(apps::create_private),
+        )
+        .route(
+            "/_spoke/ui/portals/{portal_id}/apps/private/{app_id}/revoke",
+            post(apps::revoke_private),
         )
         .route("/_spoke/ui/explorer", get(explorer::show))
         .route(

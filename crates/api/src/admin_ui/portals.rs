@@ -38,6 +38,7 @@ fn done(code: Option<&str>) -> Option<&'static str> {
         "gdpr-deleted" => "The contact was permanently deleted (GDPR).",
         "saved" => "Saved.",
         "merged" => "The contacts were merged.",
+        "revoked" => "The private app was revoked: its token no longer works.",
         "archived-group" => "The group was archived.",
         "archived-property" => "The property was archived.",
         "list-created" => "The list was created.",

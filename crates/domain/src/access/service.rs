@@ -345,6 +345,29 @@ impl Access {
         Ok((app, token))
     }
 
+    /// A portal's private apps (their tokens are never shown again).
+    pub async fn private_apps(&self, portal: PortalId) -> Result<Vec<PrivateApp>> {
+        self.portal(portal).await?;
+        self.store.private_apps(portal).await
+    }
+
+    /// The public apps installed in a portal, with the scopes granted.
+    pub async fn installs(&self, portal: PortalId) -> Result<Vec<(App, Scopes, Timestamp)>> {
+        self.portal(portal).await?;
+        let mut out = Vec::new();
+        for (id, scopes, at) in self.store.installs(portal).await? {
+            if let Some(app) = self.store.app(id).await? {
+                out.push((app, scopes, at));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every public app.
+    pub async fn apps(&self) -> Result<Vec<App>> {
+        self.store.apps().await
+    }
+
     pub async fn delete_private_app(&self, portal: PortalId, app: AppId) -> Result<()> {
         if self.store.delete_private_app(portal, app).await? {
             Ok(())

@@ -928,8 +928,12 @@ async fn the_journal_limits_and_faults_of_a_portal() {
 #[tokio::test]
 async fn two_contacts_are_merged_from_the_contact_page() {
     let app = spawn().await;
-    let keep = app.create(json!({"email": "keep@example.com", "firstname": "Keep"})).await;
-    let other = app.create(json!({"email": "other@example.com", "lastname": "Other"})).await;
+    let keep = app
+        .create(json!({"email": "keep@example.com", "firstname": "Keep"}))
+        .await;
+    let other = app
+        .create(json!({"email": "other@example.com", "lastname": "Other"}))
+        .await;
     let browser = sign_in(&app).await;
     let path = format!("/_spoke/ui/portals/1/contacts/{keep}");
     let unconfirmed = browser
@@ -937,21 +941,129 @@ async fn two_contacts_are_merged_from_the_contact_page() {
         .await;
     assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
     let bad = browser
-        .post(&app, &format!("{path}/merge"), &[("merge_id", "nope"), ("confirm", "yes")])
+        .post(
+            &app,
+            &format!("{path}/merge"),
+            &[("merge_id", "nope"), ("confirm", "yes")],
+        )
         .await;
     assert_html(&bad, StatusCode::BAD_REQUEST, "is not a contact id");
     let merged = browser
-        .post(&app, &format!("{path}/merge"), &[("merge_id", &other), ("confirm", "yes")])
+        .post(
+            &app,
+            &format!("{path}/merge"),
+            &[("merge_id", &other), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.text);
     let location = merged.header("location").unwrap();
     assert!(location.ends_with("?done=merged"), "{location}");
     let result = app
-        .get(&format!("/crm/v3/objects/contacts/{other}?properties=email,firstname,lastname"))
+        .get(&format!(
+            "/crm/v3/objects/contacts/{other}?properties=email,firstname,lastname"
+        ))
         .await
         .json();
     // The merged-away id leads to the merged contact, which has both.
     assert_eq!(result["properties"]["firstname"], "Keep");
     assert_eq!(result["properties"]["lastname"], "Other");
-    assert_html(&browser.get(&app, location).await, StatusCode::OK, "The contacts were merged.");
+    assert_html(
+        &browser.get(&app, location).await,
+        StatusCode::OK,
+        "The contacts were merged.",
+    );
+}
+
+#[tokio::test]
+async fn private_apps_are_made_and_revoked_and_installed_apps_shown() {
+    let app = spawn().await;
+    let created = app
+        .admin(
+            Method::POST,
+            "/_spoke/v1/apps",
+            Some(json!({"name": "Shown <app>", "redirectUris": ["http://localhost/cb"], "scopes": ["crm.objects.contacts.read"]})),
+        )
+        .await
+        .json();
+    let installed = app
+        .admin(
+            Method::POST,
+            "/_spoke/v1/oauth/authorize",
+            Some(json!({"clientId": created["clientId"], "portalId": 1, "redirectUri": "http://localhost/cb", "scopes": ["crm.objects.contacts.read"]})),
+        )
+        .await;
+    assert_eq!(installed.status, StatusCode::OK, "{}", installed.text);
+    let browser = sign_in(&app).await;
+    let base = "/_spoke/ui/portals/1/apps";
+    let page = browser.get(&app, base).await;
+    assert_html(&page, StatusCode::OK, "Shown &lt;app&gt;");
+    assert!(
+        page.text.contains("<code>crm.objects.contacts.read</code>"),
+        "{}",
+        page.text
+    );
+    // The client secret and developer key are never shown.
+    assert!(!page
+        .text
+        .contains(created["clientSecret"].as_str().unwrap()));
+    assert!(!page
+        .text
+        .contains(created["developerApiKey"].as_str().unwrap()));
+
+    let bad = browser
+        .post(
+            &app,
+            &format!("{base}/private"),
+            &[("name", "Reader"), ("scopes", "Not-A-Scope!")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+    let made = browser
+        .post(
+            &app,
+            &format!("{base}/private"),
+            &[("name", "Reader"), ("scopes", "crm.objects.contacts.read")],
+        )
+        .await;
+    assert_html(&made, StatusCode::CREATED, "id=\"new-token\"");
+    let start = made.text.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
+    let token = made.text[start..start + made.text[start..].find('<').unwrap()].to_string();
+    let read = app
+        .send_as(Some(&token), Method::GET, "/crm/v3/objects/contacts", None)
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
+    let write = app
+        .send_as(
+            Some(&token),
+            Method::POST,
+            "/crm/v3/objects/contacts",
+            Some(json!({"properties": {}})),
+        )
+        .await;
+    assert_eq!(
+        write.status,
+        StatusCode::FORBIDDEN,
+        "only the scopes asked for"
+    );
+    // Shown again later without its token.
+    let later = browser.get(&app, base).await;
+    assert!(later.text.contains("<td>Reader</td>"));
+    assert!(!later.text.contains(&token));
+    let id = later
+        .text
+        .split("Revoke private app ")
+        .nth(2)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let revoked = browser
+        .post(&app, &format!("{base}/private/{id}/revoke"), &[])
+        .await;
+    assert_redirect(&revoked, &format!("{base}?done=revoked"));
+    let after = app
+        .send_as(Some(&token), Method::GET, "/crm/v3/objects/contacts", None)
+        .await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
 }
