@@ -284,6 +284,20 @@ async fn a_person_signs_in_finds_edits_and_replays_in_chromium() {
         .unwrap();
     type_into(&client, "#q", "hopper").await;
     click(&client, "form[role=search] button[type=submit]").await;
+    // The answer's table, not the one the search was typed above.
+    for _ in 0..100 {
+        if client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("q=hopper")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    find(&client, "p.muted").await;
     let table = text(&client, "#contacts tbody").await;
     assert!(table.contains("grace@example.com"), "{table}");
     assert!(!table.contains("ada@example.com"), "{table}");
@@ -344,6 +358,10 @@ async fn a_person_signs_in_finds_edits_and_replays_in_chromium() {
         .await
         .unwrap();
     click(&client, "form[action$='/explorer-token'] button").await;
+    // The notice is on the answer only: the token field read is the new one.
+    assert!(text(&client, ".notice")
+        .await
+        .contains("API explorer (admin page)"));
     let made = find(&client, "#explorer-token")
         .await
         .prop("value")
@@ -391,6 +409,15 @@ async fn a_person_signs_in_finds_edits_and_replays_in_chromium() {
         "the explorer's call with the made token"
     );
     screenshot(&client, "08-explorer-call").await;
+
+    // On a phone's screen.
+    client.set_window_size(390, 844).await.unwrap();
+    client
+        .goto(&format!("{base}/_spoke/ui/portals/1/contacts/2"))
+        .await
+        .unwrap();
+    assert_eq!(text(&client, "main h1").await, "Amazing Grace Hopper");
+    screenshot(&client, "09-phone-contact").await;
 
     // Sign out: the page is no longer served.
     click(&client, "header .sign-out button").await;

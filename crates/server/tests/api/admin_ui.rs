@@ -87,6 +87,13 @@ async fn every_page_and_form_sends_a_browser_without_a_session_to_sign_in() {
         "/_spoke/ui/portals/1".into(),
         "/_spoke/ui/portals/1/contacts?q=quiet".into(),
         format!("/_spoke/ui/portals/1/contacts/{id}"),
+        "/_spoke/ui/portals/1/properties".into(),
+        "/_spoke/ui/portals/1/properties/email".into(),
+        "/_spoke/ui/portals/1/lists".into(),
+        "/_spoke/ui/portals/1/lists/1".into(),
+        "/_spoke/ui/portals/1/apps".into(),
+        "/_spoke/ui/portals/1/deliveries".into(),
+        "/_spoke/ui/portals/1/requests?live=1".into(),
         "/_spoke/ui/explorer".into(),
     ];
     for page in &pages {
@@ -126,6 +133,20 @@ async fn every_page_and_form_sends_a_browser_without_a_session_to_sign_in() {
         "/_spoke/ui/portals/1/delete".into(),
         format!("/_spoke/ui/portals/1/contacts/{id}"),
         format!("/_spoke/ui/portals/1/contacts/{id}/gdpr-delete"),
+        format!("/_spoke/ui/portals/1/contacts/{id}/archive"),
+        format!("/_spoke/ui/portals/1/contacts/{id}/merge"),
+        "/_spoke/ui/portals/1/snapshots".into(),
+        "/_spoke/ui/portals/1/properties".into(),
+        "/_spoke/ui/portals/1/properties/groups".into(),
+        "/_spoke/ui/portals/1/lists".into(),
+        "/_spoke/ui/portals/1/lists/1/members".into(),
+        "/_spoke/ui/portals/1/apps/private".into(),
+        "/_spoke/ui/portals/1/apps/private/1000001/revoke".into(),
+        "/_spoke/ui/portals/1/requests/limits".into(),
+        "/_spoke/ui/portals/1/requests/faults".into(),
+        "/_spoke/ui/portals/1/requests/faults/clear".into(),
+        "/_spoke/ui/portals/1/explorer-token".into(),
+        "/_spoke/ui/deliveries/1/replay".into(),
         "/_spoke/ui/sign-out".into(),
     ];
     for post in &posts {
@@ -153,6 +174,62 @@ async fn every_page_and_form_sends_a_browser_without_a_session_to_sign_in() {
         .await
         .json();
     assert_eq!(portals["results"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn every_form_refuses_a_signed_in_browser_without_the_csrf_token() {
+    let app = spawn().await;
+    let id = app.create(json!({"email": "kept@example.com"})).await;
+    let browser = sign_in(&app).await;
+    let forms = [
+        "/_spoke/ui/portals".to_string(),
+        "/_spoke/ui/portals/1/reset".into(),
+        "/_spoke/ui/portals/1/delete".into(),
+        "/_spoke/ui/portals/1/snapshots".into(),
+        format!("/_spoke/ui/portals/1/contacts/{id}"),
+        format!("/_spoke/ui/portals/1/contacts/{id}/archive"),
+        format!("/_spoke/ui/portals/1/contacts/{id}/gdpr-delete"),
+        "/_spoke/ui/portals/1/properties".into(),
+        "/_spoke/ui/portals/1/lists".into(),
+        "/_spoke/ui/portals/1/apps/private".into(),
+        "/_spoke/ui/portals/1/apps/private/1000001/revoke".into(),
+        "/_spoke/ui/portals/1/requests/faults/clear".into(),
+        "/_spoke/ui/portals/1/explorer-token".into(),
+        "/_spoke/ui/sign-out".into(),
+    ];
+    for form in &forms {
+        for csrf in [
+            "",
+            "0000000000000000000000000000000000000000000000000000000000000000",
+        ] {
+            let mut fields = vec![
+                ("confirm", "yes"),
+                ("p:email", "changed@example.com"),
+                ("name", "x"),
+            ];
+            if !csrf.is_empty() {
+                fields.push(("csrf", csrf));
+            }
+            let reply = app.form(form, &fields, &browser.cookies).await;
+            assert_html(&reply, StatusCode::FORBIDDEN, "CSRF token did not match");
+        }
+    }
+    // Nothing happened: the contact, the portal, the session are as they were.
+    let contact = app
+        .get(&format!("/crm/v3/objects/contacts/{id}"))
+        .await
+        .json();
+    assert_eq!(contact["properties"]["email"], "kept@example.com");
+    let portals = app
+        .admin(Method::GET, "/_spoke/v1/portals", None)
+        .await
+        .json();
+    assert_eq!(portals["results"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/crm/v3/objects/contacts").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(browser.get(&app, "/_spoke/ui").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -1066,4 +1143,64 @@ async fn private_apps_are_made_and_revoked_and_installed_apps_shown() {
         .send_as(Some(&token), Method::GET, "/crm/v3/objects/contacts", None)
         .await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Every form control of a page has a label (`<label for>`), and the page
+/// has one `h1` and the skip link: what a screen reader and a keyboard need.
+fn assert_labelled(page: &str, html: &str) {
+    assert_eq!(html.matches("<h1").count(), 1, "{page}: one h1");
+    assert!(html.contains("href=\"#main\""), "{page}: skip link");
+    for tag in ["<input ", "<select ", "<textarea "] {
+        for (at, _) in html.match_indices(tag) {
+            let end = at + html[at..].find('>').unwrap();
+            let element = &html[at..end];
+            if element.contains("type=\"hidden\"") {
+                continue;
+            }
+            let id = element
+                .split("id=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_else(|| panic!("{page}: a control without an id: {element}"));
+            assert!(
+                html.contains(&format!("for=\"{id}\"")),
+                "{page}: no label for {id}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_page_labels_its_controls() {
+    let app = spawn().await;
+    let id = app
+        .create(json!({"email": "label@example.com", "firstname": "Label"}))
+        .await;
+    let list = app
+        .post(
+            "/crm/v3/lists",
+            json!({"name": "Static", "objectTypeId": "0-1", "processingType": "MANUAL"}),
+        )
+        .await
+        .json();
+    let list = list["list"]["listId"].as_str().unwrap().to_string();
+    let browser = sign_in(&app).await;
+    for page in [
+        "/_spoke/ui".to_string(),
+        "/_spoke/ui/portals/1".into(),
+        "/_spoke/ui/portals/1/contacts".into(),
+        format!("/_spoke/ui/portals/1/contacts/{id}"),
+        "/_spoke/ui/portals/1/properties".into(),
+        "/_spoke/ui/portals/1/properties/lifecyclestage".into(),
+        "/_spoke/ui/portals/1/lists".into(),
+        format!("/_spoke/ui/portals/1/lists/{list}"),
+        "/_spoke/ui/portals/1/apps".into(),
+        "/_spoke/ui/portals/1/deliveries".into(),
+        "/_spoke/ui/portals/1/requests".into(),
+        "/_spoke/ui/explorer".into(),
+    ] {
+        let reply = browser.get(&app, &page).await;
+        assert_eq!(reply.status, StatusCode::OK, "{page}");
+        assert_labelled(&page, &reply.text);
+    }
 }
