@@ -1204,3 +1204,37 @@ async fn every_page_labels_its_controls() {
         assert_labelled(&page, &reply.text);
     }
 }
+
+#[tokio::test]
+async fn an_edit_from_the_page_fires_webhooks_with_crm_ui_as_their_source() {
+    let app = spawn().await;
+    let hooks = crate::webhooks_api::hook_app(&app).await;
+    let receiver = crate::receiver::Receiver::start().await;
+    hooks.configure(&app, &receiver.url, 5).await;
+    hooks
+        .subscribe(&app, "contact.propertyChange", Some("firstname"))
+        .await;
+    let id = app.create(json!({"email": "hook@example.com"})).await;
+    let browser = sign_in(&app).await;
+    let saved = browser
+        .post(
+            &app,
+            &format!("/_spoke/ui/portals/1/contacts/{id}"),
+            &[
+                ("p:email", "hook@example.com"),
+                ("new_name", "firstname"),
+                ("new_value", "Hooked"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let events = receiver
+        .wait_for_events(1, std::time::Duration::from_secs(10))
+        .await;
+    let change = events
+        .iter()
+        .find(|e| e["propertyName"] == "firstname")
+        .expect("the firstname change");
+    assert_eq!(change["propertyValue"], "Hooked");
+    assert_eq!(change["changeSource"], "CRM_UI");
+}
