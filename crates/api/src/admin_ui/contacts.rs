@@ -28,6 +28,8 @@ const PAGE: usize = 25;
 const DEFAULT_COLUMNS: [&str; 4] = ["email", "firstname", "lastname", "lastmodifieddate"];
 /// Most columns one table shows.
 const MAX_COLUMNS: usize = 12;
+/// Filter rows of the table's form (all must pass).
+const FILTER_ROWS: usize = 3;
 
 /// A write made from this page: HubSpot's source for a person in its UI,
 /// so webhooks carry `changeSource: CRM_UI` as on HubSpot.
@@ -48,9 +50,8 @@ fn contact_path(portal: PortalId, id: ContactId) -> String {
 struct TableQuery {
     text: Option<String>,
     columns: Vec<String>,
-    filter_property: Option<String>,
-    operator: Operator,
-    value: Option<String>,
+    /// Filters, all of which a contact must pass: property, operator, value.
+    filters: Vec<(String, Operator, Option<String>)>,
     sort: Option<String>,
     descending: bool,
     after: Option<String>,
@@ -75,15 +76,30 @@ impl TableQuery {
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };
+        let properties = query.all("property");
+        let operators = query.all("operator");
+        let values = query.all("value");
+        let filters = properties
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.trim().is_empty())
+            .take(FILTER_ROWS)
+            .map(|(i, p)| {
+                let operator = operators
+                    .get(i)
+                    .and_then(|o| Operator::parse(o))
+                    .unwrap_or(Operator::Eq);
+                let value = values
+                    .get(i)
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty());
+                (p.trim().to_string(), operator, value)
+            })
+            .collect();
         TableQuery {
             text: text("q"),
             columns,
-            filter_property: text("property"),
-            operator: query
-                .get("operator")
-                .and_then(Operator::parse)
-                .unwrap_or(Operator::Eq),
-            value: text("value"),
+            filters,
             sort: text("sort"),
             descending: query.get("direction") == Some("desc"),
             after: text("after"),
@@ -94,8 +110,7 @@ impl TableQuery {
     /// Whether the search engine answers (else the id-ordered listing,
     /// whose cursor pages a million contacts as fast as ten).
     fn searching(&self) -> bool {
-        !self.archived
-            && (self.text.is_some() || self.filter_property.is_some() || self.sort.is_some())
+        !self.archived && (self.text.is_some() || !self.filters.is_empty() || self.sort.is_some())
     }
 
     /// The query string of this table with another `after`.
@@ -104,12 +119,10 @@ impl TableQuery {
         if let Some(t) = &self.text {
             pairs.push(("q", t.clone()));
         }
-        if let Some(p) = &self.filter_property {
-            pairs.push(("property", p.clone()));
-            pairs.push(("operator", self.operator.as_str().to_string()));
-            if let Some(v) = &self.value {
-                pairs.push(("value", v.clone()));
-            }
+        for (property, operator, value) in &self.filters {
+            pairs.push(("property", property.clone()));
+            pairs.push(("operator", operator.as_str().to_string()));
+            pairs.push(("value", value.clone().unwrap_or_default()));
         }
         if let Some(s) = &self.sort {
             pairs.push(("sort", s.clone()));
@@ -228,15 +241,16 @@ async fn rows(state: &AppState, portal: PortalId, asked: &TableQuery) -> Result<
             page.next_after.map(|id| id.to_string()),
         ));
     }
-    let mut filters = Vec::new();
-    if let Some(property) = &asked.filter_property {
-        filters.push(FilterInput {
+    let filters: Vec<FilterInput> = asked
+        .filters
+        .iter()
+        .map(|(property, operator, value)| FilterInput {
             property_name: Some(property.clone()),
-            operator: Some(asked.operator.as_str().to_string()),
-            value: asked.value.clone(),
+            operator: Some(operator.as_str().to_string()),
+            value: value.clone(),
             ..FilterInput::default()
-        });
-    }
+        })
+        .collect();
     let input = SearchInput {
         filter_groups: if filters.is_empty() {
             Vec::new()
@@ -297,27 +311,33 @@ fn table_page(
                     input type="text" id="columns" name="columns" value=(asked.columns.join(","));
                 }
             }
-            div class="row" {
-                div {
-                    label for="property" { "Filter on" }
-                    select id="property" name="property" {
-                        option value="" { "(no filter)" }
-                        @for d in &names {
-                            option value=(d.name) selected[asked.filter_property.as_deref() == Some(d.name.as_str())] { (d.label) " (" (d.name) ")" }
+            fieldset {
+                legend { "Filters (a contact must pass all)" }
+                @for i in 0..FILTER_ROWS {
+                    @let row = asked.filters.get(i);
+                    div class="row" {
+                        div {
+                            label for={ "property-" (i) } { "Property" }
+                            select id={ "property-" (i) } name="property" {
+                                option value="" { "(no filter)" }
+                                @for d in &names {
+                                    option value=(d.name) selected[row.is_some_and(|r| r.0 == d.name)] { (d.label) " (" (d.name) ")" }
+                                }
+                            }
+                        }
+                        div {
+                            label for={ "operator-" (i) } { "Operator" }
+                            select id={ "operator-" (i) } name="operator" {
+                                @for op in OPERATORS {
+                                    option value=(op.as_str()) selected[row.is_some_and(|r| r.1 == op)] { (op.as_str()) }
+                                }
+                            }
+                        }
+                        div {
+                            label for={ "value-" (i) } { "Value" }
+                            input type="text" id={ "value-" (i) } name="value" value=[row.and_then(|r| r.2.as_deref())];
                         }
                     }
-                }
-                div {
-                    label for="operator" { "Operator" }
-                    select id="operator" name="operator" {
-                        @for op in OPERATORS {
-                            option value=(op.as_str()) selected[asked.operator == op] { (op.as_str()) }
-                        }
-                    }
-                }
-                div {
-                    label for="value" { "Value" }
-                    input type="text" id="value" name="value" value=[asked.value.as_deref()];
                 }
             }
             div class="row" {

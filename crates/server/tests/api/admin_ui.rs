@@ -477,6 +477,12 @@ async fn the_table_searches_filters_sorts_and_pages() {
     let later = odd.text.find("person27@example.com").unwrap();
     assert!(first < later, "descending by email");
     assert!(!odd.text.contains("person28@example.com"));
+    // Two filters: both must pass.
+    let two = browser
+        .get(&app, &format!("{base}?property=lastname&operator=EQ&value=Odd&property=firstname&operator=EQ&value=Zelda&property=&operator=EQ&value="))
+        .await;
+    assert_html(&two, StatusCode::OK, "1 contacts match.");
+    assert!(two.text.contains("person07@example.com"));
 
     // Without a search, pages follow ids: 25, then the rest.
     let page1 = browser.get(&app, base).await;
